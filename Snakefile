@@ -1,0 +1,21 @@
+# Sentiment workflow: IMDB reviews -> from-scratch RNN -> speech scores.
+# This file only wires things together; see workflow/rules/ for the stages.
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/download.smk"
+include: "workflow/rules/prepare.smk"
+include: "workflow/rules/model.smk"
+include: "workflow/rules/score.smk"
+
+
+rule all:
+    input:
+        "results/speech_scores.csv",
+        "results/paragraph_scores.csv",
+        "results/model/test_metrics.json",
+        "results/plots/training_curves.png",
+        "results/plots/speech_sentiment.png",
+    default_target: True

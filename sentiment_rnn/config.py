@@ -1,0 +1,86 @@
+"""Validating the workflow configuration against its JSON schema.
+
+Defaults from the schema fill keys that are missing or left empty (null);
+every other problem becomes one message that names the key, the bad value and
+what was expected.
+"""
+
+import logging
+
+import jsonschema
+import yaml
+
+log = logging.getLogger(__name__)
+
+YAML_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean (true or false)",
+    "array": "list",
+    "object": "mapping",
+    "null": "null (empty)",
+}
+
+
+def load_schema(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _fill_defaults(config, schema):
+    """Put schema defaults where a key is missing or null (empty in YAML)."""
+    filled = []
+    for key, sub in schema.get("properties", {}).items():
+        if config.get(key) is None and "default" in sub:
+            if key in config and sub["default"] is not None:
+                filled.append(key)
+            config[key] = sub["default"]
+        if isinstance(config.get(key), dict) and sub.get("type") == "object":
+            _fill_defaults(config[key], sub)
+    for key in filled:
+        log.info("config: %s is empty; using the default %r", key, config[key])
+    return filled
+
+
+def _describe(value):
+    kind = {str: "string", bool: "boolean", int: "integer", float: "number",
+            list: "list", dict: "mapping", type(None): "null"}.get(type(value), type(value).__name__)
+    return f"{kind} {value!r}"
+
+
+def _message(error):
+    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    value = error.instance
+    hint = ""
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = [expected] if isinstance(expected, str) else expected
+        wanted = " or ".join(YAML_TYPES.get(t, t) for t in expected)
+        if "number" in expected and isinstance(value, str):
+            hint = " (write a number such as 1.0e-3: YAML reads 1e-3 without a dot as text)"
+        return f"{key} must be a {wanted}, got {_describe(value)}{hint}"
+    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        bound = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=",
+                 "exclusiveMaximum": "<"}[error.validator]
+        return f"{key}: expected a value {bound} {error.validator_value}, got {value!r}"
+    if error.validator == "enum":
+        return f"{key}: expected one of {error.validator_value}, got {value!r}"
+    if error.validator == "additionalProperties":
+        return f"{key}: {error.message} (check the spelling against config.yaml)"
+    return f"{key}: {error.message}"
+
+
+class ConfigError(ValueError):
+    """The configuration breaks its schema; the message lists every problem."""
+
+
+def validate_config(config, schema):
+    """Fill defaults into `config` (in place) and check it; returns it."""
+    _fill_defaults(config, schema)
+    validator = jsonschema.Draft7Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = "\n  ".join(_message(e) for e in errors)
+        raise ConfigError(f"invalid configuration:\n  {lines}")
+    return config

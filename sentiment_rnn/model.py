@@ -1,0 +1,286 @@
+"""A recurrent sentiment classifier, forward and backward passes by hand.
+
+Legend (B batch, T steps, D embedding width, H hidden width, V vocabulary):
+
+    E      (V, D)  embedding matrix; row 0 (PAD) is never read by a valid step
+    Wxh    (D, H)  input-to-hidden weights
+    Whh    (H, H)  hidden-to-hidden weights
+    bh     (H,)    hidden bias
+    Wy     (H,)    output weights
+    by     (1,)    output bias
+    X      (T, B, D)  embedded inputs, time-major
+    hs     (T+1, B, H)  hidden states; hs[0] = 0 and hs[t+1] follows step t
+    z      (B,)    logits; p = sigmoid(z) is the probability of "positive"
+
+Cell (vanilla tanh RNN, Elman 1990):  h_t = tanh(x_t Wxh + h_{t-1} Whh + bh)
+Head: pooled = mean, max or last of the valid states;  z = pooled Wy + by
+Loss: binary cross-entropy computed from the logits.
+
+Batches are sorted by length, longest first, so that the rows still running
+at step t are a prefix `[:steps[t]]`. Only that prefix is computed: padding
+never enters a product, so it cannot change a result, and short rows cost
+nothing after their end. States of finished rows stay zero in `hs`.
+
+Gradients follow the same phases in reverse: head, then backpropagation
+through time over the whole sequence, then the weight gradients as one
+matrix product each over all steps.
+"""
+
+import dataclasses
+import json
+import zipfile
+
+import numpy as np
+
+from .errors import InputError
+
+CELLS = ("rnn",)
+HEADS = ("mean", "max", "last")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """The shape of a model: everything needed to rebuild its parameters."""
+
+    vocab_size: int
+    embedding_dim: int
+    hidden_size: int
+    cell: str = "rnn"
+    head: str = "mean"
+
+    def __post_init__(self):
+        assert self.cell in CELLS, f"cell {self.cell!r} is not supported; use one of {CELLS}"
+        assert self.head in HEADS, f"head {self.head!r} is not supported; use one of {HEADS}"
+
+    def shapes(self):
+        V, D, H = self.vocab_size, self.embedding_dim, self.hidden_size
+        return {"E": (V, D), "Wxh": (D, H), "Whh": (H, H), "bh": (H,), "Wy": (H,), "by": (1,)}
+
+
+def init_params(spec, embeddings, rng, dtype=np.float32):
+    """Fresh parameters: Glorot-uniform input weights, orthogonal recurrence.
+
+    An orthogonal Whh keeps the norm of back-propagated deltas from growing or
+    shrinking at the start of training (Saxe et al., 2014).
+    """
+    D, H = spec.embedding_dim, spec.hidden_size
+    assert embeddings.shape == (spec.vocab_size, D), "embedding matrix does not fit the spec"
+    limit = np.sqrt(6.0 / (D + H))
+    q, r = np.linalg.qr(rng.normal(size=(H, H)))
+    q *= np.sign(np.diag(r))  # a uniformly random orthogonal matrix
+    params = {
+        "E": embeddings,
+        "Wxh": rng.uniform(-limit, limit, size=(D, H)),
+        "Whh": q,
+        "bh": np.zeros(H),
+        "Wy": rng.uniform(-1, 1, size=H) / np.sqrt(H),
+        "by": np.zeros(1),
+    }
+    return {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
+
+
+def sigmoid(xp, z):
+    """Logistic function without overflow: exp only of non-positive numbers."""
+    e = xp.exp(-xp.abs(z))
+    return xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def bce_with_logits(xp, z, y):
+    """Mean binary cross-entropy from logits: max(z,0) - z*y + log(1+exp(-|z|))."""
+    return xp.mean(xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z))))
+
+
+def active_rows(lengths, T):
+    """steps[t]: how many rows (sorted longest first) are still running at t."""
+    lengths = np.asarray(lengths)
+    assert np.all(lengths[:-1] >= lengths[1:]), "batch rows must be sorted longest first"
+    assert lengths.min() >= 1, "every row needs at least one token"
+    return [int(n) for n in np.searchsorted(-lengths, -np.arange(T), side="left")]
+
+
+def rnn_forward(xp, params, X, steps):
+    """Vanilla RNN over time. X (T, B, D) -> hs (T+1, B, H)."""
+    T, B, D = X.shape
+    Whh = params["Whh"]
+    H = Whh.shape[0]
+
+    # input projection of every step in one product
+    XW = (X.reshape(T * B, D) @ params["Wxh"]).reshape(T, B, H) + params["bh"]
+
+    # recurrence over the running prefix of the batch
+    hs = xp.zeros((T + 1, B, H), dtype=X.dtype)
+    for t in range(T):
+        n = steps[t]
+        a = xp.matmul(hs[t, :n], Whh)  # (n, H)
+        a += XW[t, :n]
+        xp.tanh(a, out=hs[t + 1, :n])
+    return hs
+
+
+def rnn_backward(xp, params, X, hs, dhs, steps):
+    """Backpropagation through time. dhs (T, B, H) is dLoss/dh_t from the head.
+
+    Returns the weight gradients and dX (T, B, D).
+    """
+    T, B, D = X.shape
+    Whh = params["Whh"]
+    H = Whh.shape[0]
+    dA = xp.zeros((T, B, H), dtype=X.dtype)  # dLoss/d(pre-activation); 0 off the prefix
+    dh = xp.zeros((B, H), dtype=X.dtype)  # dLoss/dh_t arriving from step t+1
+
+    # deltas backwards through time
+    for t in reversed(range(T)):
+        n = steps[t]
+        g = dhs[t, :n] + dh[:n]
+        h = hs[t + 1, :n]
+        g *= 1.0 - h * h  # tanh'
+        dA[t, :n] = g
+        xp.matmul(g, Whh.T, out=dh[:n])
+
+    # weight gradients: one product each over all steps
+    dA2 = dA.reshape(T * B, H)
+    grads = {
+        "Wxh": X.reshape(T * B, D).T @ dA2,
+        "Whh": hs[:-1].reshape(T * B, H).T @ dA2,
+        "bh": dA2.sum(axis=0),
+    }
+    dX = (dA2 @ params["Wxh"].T).reshape(T, B, D)
+    return grads, dX
+
+
+def head_forward(xp, hs, lengths, head):
+    """Pool the valid states of each row. hs (T+1, B, H) -> (B, H), cache."""
+    states = hs[1:]  # (T, B, H)
+    T, B, H = states.shape
+    if head == "mean":
+        return states.sum(axis=0) / lengths[:, None].astype(states.dtype), None
+    if head == "last":
+        return states[lengths - 1, xp.arange(B)], None
+    # max: finished rows hold zeros, which must not win, so mask them out
+    mask = xp.arange(T)[:, None] < lengths[None, :]  # (T, B)
+    masked = xp.where(mask[:, :, None], states, -xp.inf)
+    arg = masked.argmax(axis=0)  # (B, H)
+    return xp.take_along_axis(states, arg[None], axis=0)[0], arg
+
+
+def head_backward(xp, dpooled, hs, lengths, head, cache):
+    """dLoss/dh_t (T, B, H) for every step from dLoss/dpooled (B, H)."""
+    T, B, H = hs.shape[0] - 1, *dpooled.shape
+    if head == "mean":
+        mask = (xp.arange(T)[:, None] < lengths[None, :]).astype(dpooled.dtype)
+        return mask[:, :, None] * (dpooled / lengths[:, None].astype(dpooled.dtype))[None]
+    if head == "last":
+        dhs = xp.zeros((T, B, H), dtype=dpooled.dtype)
+        dhs[lengths - 1, xp.arange(B)] = dpooled
+        return dhs
+    # max: the gradient goes to the step that won, per row and unit
+    won = xp.arange(T)[:, None, None] == cache[None]  # (T, B, H)
+    return won * dpooled[None]
+
+
+def forward(xp, params, spec, ids, lengths):
+    """Logits for a batch. ids (B, T) on the device; lengths (B,) a NumPy array
+    on the host, sorted longest first.
+
+    Returns (z, cache); the cache holds what `backward` needs.
+    """
+    steps = active_rows(lengths, ids.shape[1])
+    lengths_d = xp.asarray(lengths)
+    X = params["E"][ids.T]  # (T, B, D)
+    hs = rnn_forward(xp, params, X, steps)
+    pooled, head_cache = head_forward(xp, hs, lengths_d, spec.head)
+    z = pooled @ params["Wy"] + params["by"]  # (B,)
+    cache = (ids, lengths_d, steps, X, hs, pooled, head_cache)
+    return z, cache
+
+
+def backward(xp, params, spec, cache, dz, train_embeddings):
+    """Gradients of every parameter from dLoss/dz (B,)."""
+    ids, lengths, steps, X, hs, pooled, head_cache = cache
+
+    # output layer and head
+    grads = {"Wy": pooled.T @ dz, "by": dz.sum(keepdims=True)}
+    dpooled = dz[:, None] * params["Wy"][None, :]  # (B, H)
+    dhs = head_backward(xp, dpooled, hs, lengths, spec.head, head_cache)
+
+    # recurrence
+    cell_grads, dX = rnn_backward(xp, params, X, hs, dhs, steps)
+    grads.update(cell_grads)
+
+    # embeddings: repeated ids must add up, so scatter-add, not assignment
+    if train_embeddings:
+        dE = xp.zeros_like(params["E"])
+        _scatter_add(xp, dE, ids.T.reshape(-1), dX.reshape(-1, dX.shape[-1]))
+        grads["E"] = dE
+    return grads
+
+
+def _scatter_add(xp, target, index, values):
+    if xp is np:
+        np.add.at(target, index, values)
+    else:  # cupy
+        import cupyx
+
+        cupyx.scatter_add(target, index, values)
+
+
+def loss_and_grads(xp, params, spec, ids, lengths, labels, train_embeddings=False):
+    """Mean BCE loss of a batch and the gradients of every trained parameter."""
+    z, cache = forward(xp, params, spec, ids, lengths)
+    loss = bce_with_logits(xp, z, labels)
+    dz = (sigmoid(xp, z) - labels) / z.shape[0]
+    return loss, backward(xp, params, spec, cache, dz, train_embeddings)
+
+
+def predict_proba(xp, params, spec, ids, lengths):
+    """Probability of "positive" for each row of a sorted batch."""
+    z, _ = forward(xp, params, spec, ids, lengths)
+    return sigmoid(xp, z)
+
+
+# Saving and loading: plain arrays in an .npz, never pickles.
+
+META_KEY = "meta_json"
+
+
+def save_params(path, params, spec, extra=None):
+    """Write parameters and the spec (as JSON text) to an .npz file."""
+    meta = {"spec": dataclasses.asdict(spec), **(extra or {})}
+    arrays = {k: np.asarray(v) for k, v in params.items()}
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays, **{META_KEY: np.array(json.dumps(meta))})
+
+
+def load_params(path):
+    """(params, spec, meta) from an .npz written by `save_params`.
+
+    Loaded with allow_pickle=False: a file holding pickled objects is refused
+    before any of it runs. Missing parameters and wrong shapes are named.
+    """
+    name = getattr(path, "name", None) or str(path).rsplit("/", 1)[-1]
+    try:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise InputError(f"{name}: not an .npz model file (found a plain array)")
+        with archive:
+            arrays = {k: archive[k] for k in archive.files}
+    except InputError:
+        raise
+    except ValueError as err:
+        if "pickle" in str(err):
+            raise InputError(f"{name}: model file contains pickled objects; refused") from None
+        raise InputError(f"model file {name} is truncated or corrupt ({err})") from None
+    except (zipfile.BadZipFile, EOFError, OSError) as err:
+        raise InputError(f"model file {name} is truncated or corrupt ({err})") from None
+    if META_KEY not in arrays:
+        raise InputError(f"{name}: missing parameter {META_KEY!r} (not a model file)")
+    meta = json.loads(str(arrays.pop(META_KEY)))
+    spec = ModelSpec(**meta["spec"])
+    for key, shape in spec.shapes().items():
+        if key not in arrays:
+            raise InputError(f"{name}: missing parameter {key!r}")
+        if arrays[key].shape != shape:
+            raise InputError(
+                f"{name}: parameter {key!r} has shape {arrays[key].shape} expected {shape}"
+            )
+    return arrays, spec, meta

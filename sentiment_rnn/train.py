@@ -1,0 +1,270 @@
+"""Training: length-bucketed minibatches, early stopping, checkpoints, resume.
+
+One seed fixes everything: the initial weights come from `default_rng(seed)`
+and the batch order of epoch e from `default_rng([seed, e])`, so a run resumed
+from a checkpoint sees the same batches as one that was never interrupted.
+"""
+
+import dataclasses
+import json
+import logging
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from tqdm import tqdm
+
+from . import model as M
+from . import optim, vocab
+from .backend import get_backend, to_host
+from .errors import InputError
+from .files import atomic_path
+from .metrics import classification_metrics
+
+log = logging.getLogger(__name__)
+
+BUCKET_BATCHES = 50  # batches drawn together and sorted by length
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the parameters stopped being finite numbers."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    hidden_size: int = 64
+    cell: str = "rnn"
+    head: str = "mean"
+    epochs: int = 10
+    batch_size: int = 64
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    clip_norm: float = 5.0
+    patience: int = 2
+    seed: int = 42
+    train_embeddings: bool = False
+    device: str = "auto"
+    dtype: str = "float32"
+
+
+def pad_batch(sequences, index):
+    """(ids (B, T) int32, lengths (B,)) for `index`, rows sorted longest first.
+
+    Returns the order used too, so that results can be put back.
+    """
+    lengths = np.array([len(sequences[i]) for i in index])
+    order = np.argsort(-lengths, kind="stable")
+    index, lengths = np.asarray(index)[order], lengths[order]
+    ids = np.zeros((len(index), lengths[0]), dtype=np.int32)  # 0 is PAD
+    for row, i in enumerate(index):
+        ids[row, : lengths[row]] = sequences[i]
+    return ids, lengths, order
+
+
+def make_batches(lengths, batch_size, rng):
+    """Shuffled batches of similar length, so they carry little padding.
+
+    Reviews are shuffled, taken BUCKET_BATCHES batches at a time, sorted by
+    length within that pool and cut into batches; the batches are shuffled.
+    """
+    order = rng.permutation(len(lengths))
+    pool = batch_size * BUCKET_BATCHES
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def predict(xp, params, spec, sequences, batch_size=512):
+    """Probabilities of "positive" for every sequence, in the given order."""
+    lengths = np.array([len(s) for s in sequences])
+    by_length = np.argsort(-lengths, kind="stable")
+    out = np.empty(len(sequences), dtype=np.float64)
+    for start in range(0, len(sequences), batch_size):
+        index = by_length[start : start + batch_size]
+        ids, lens, order = pad_batch(sequences, index)
+        p = M.predict_proba(xp, params, spec, xp.asarray(ids), lens)
+        out[index[order]] = to_host(p)
+    return out
+
+
+def _validation(xp, params, spec, data):
+    sequences, labels = data
+    p = predict(xp, params, spec, sequences)
+    eps = 1e-7
+    loss = -np.mean(labels * np.log(p + eps) + (1 - labels) * np.log(1 - p + eps))
+    return float(np.mean((p >= 0.5) == labels)), float(loss)
+
+
+def _check_sequences(sequences, vocab_size, what):
+    """Token ids are checked on the host: out-of-range ids wrap silently on a GPU."""
+    for i, s in enumerate(sequences):
+        if len(s) == 0:
+            raise InputError(f"{what}: text {i} has no tokens")
+        if s.max() >= vocab_size or s.min() < 0:
+            raise InputError(f"{what}: text {i} has a token id outside 0..{vocab_size - 1}")
+
+
+def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerprint=""):
+    """Train a model; returns (best params on the host, spec, history rows, backend).
+
+    `train_data` and `valid_data` are (sequences, labels): lists of int32 id
+    arrays and 0/1 arrays. `checkpoint` is a path written after every epoch
+    and read back at the start when its `fingerprint` matches.
+    """
+    s = settings
+    xp, backend = get_backend(s.device)
+    log.info("backend: %s", backend)
+    dtype = np.dtype(s.dtype)
+    spec = M.ModelSpec(
+        embeddings.shape[0], embeddings.shape[1], s.hidden_size, cell=s.cell, head=s.head
+    )
+    sequences, labels = train_data
+    _check_sequences(sequences, spec.vocab_size, "training data")
+    _check_sequences(valid_data[0], spec.vocab_size, "validation data")
+    lengths = np.array([len(x) for x in sequences])
+    trained = [k for k in spec.shapes() if k != "E" or s.train_embeddings]
+
+    host_params = M.init_params(spec, embeddings, np.random.default_rng(s.seed), dtype)
+    params = {k: xp.asarray(v) for k, v in host_params.items()}
+    state = optim.init_state(xp, {k: params[k] for k in trained}, s.optimizer)
+    best, history, first_epoch = dict(host_params), [], 1
+    resumed = _load_checkpoint(checkpoint, fingerprint) if checkpoint else None
+    if resumed is not None:
+        params = {k: xp.asarray(v) for k, v in resumed["params"].items()}
+        state = {k: (xp.asarray(v) if k != "step" else v) for k, v in resumed["state"].items()}
+        best, history = resumed["best"], resumed["history"]
+        first_epoch = len(history) + 1
+        log.info("resumed from %s after epoch %d", checkpoint, len(history))
+
+    for epoch in range(first_epoch, s.epochs + 1):
+        if _stop_early(history, s.patience):
+            break
+        rng = np.random.default_rng([s.seed, epoch])
+        batches = make_batches(lengths, s.batch_size, rng)
+        started, tokens, loss_sum = time.perf_counter(), 0, 0.0
+        bar = tqdm(batches, desc=f"epoch {epoch}", unit="batch", disable=None, leave=False)
+        for step, index in enumerate(bar, start=1):
+            ids, lens, order = pad_batch(sequences, index)
+            y = xp.asarray(labels[index[order]], dtype=dtype)
+            loss, grads = M.loss_and_grads(
+                xp, params, spec, xp.asarray(ids), lens, y, s.train_embeddings
+            )
+            loss = float(loss)  # a sync on a GPU, cheap next to a step
+            if not math.isfinite(loss):
+                raise TrainingDiverged(
+                    f"non-finite loss at epoch {epoch}, step {step} "
+                    "(try lower learning_rate or gradient clipping)"
+                )
+            optim.clip_by_global_norm(xp, grads, s.clip_norm)
+            optim.update(xp, params, grads, state, s.optimizer, s.learning_rate)
+            tokens += int(lens.sum())
+            loss_sum += loss
+            bar.set_postfix(loss=f"{loss_sum / step:.4f}", refresh=False)
+        bar.close()
+        seconds = time.perf_counter() - started
+
+        # validation, early-stopping bookkeeping, checkpoint
+        host = {k: to_host(v) for k, v in params.items()}
+        if not all(np.isfinite(v).all() for v in host.values()):
+            raise TrainingDiverged(
+                f"non-finite parameters after epoch {epoch} "
+                "(try lower learning_rate or gradient clipping)"
+            )
+        valid_accuracy, valid_loss = _validation(xp, params, spec, valid_data)
+        row = {
+            "epoch": epoch,
+            "train_loss": loss_sum / len(batches),
+            "valid_loss": valid_loss,
+            "valid_accuracy": valid_accuracy,
+            "tokens_per_second": tokens / seconds,
+            "seconds": seconds,
+            "backend": backend,
+        }
+        if not history or valid_accuracy > max(r["valid_accuracy"] for r in history):
+            best = host
+        history.append(row)
+        log.info(
+            "epoch %d  loss %.4f  valid_loss %.4f  valid_accuracy %.4f  %.0f tokens/s  %s",
+            epoch, row["train_loss"], valid_loss, valid_accuracy, row["tokens_per_second"],
+            backend,
+        )
+        if checkpoint:
+            _save_checkpoint(checkpoint, fingerprint, host, state, best, history)
+    if history and _stop_early(history, s.patience):
+        log.info("early stop: no better validation accuracy in %d epochs", s.patience)
+    return best, spec, history, backend
+
+
+def _stop_early(history, patience):
+    """True when the best validation accuracy is `patience` epochs old."""
+    if not patience or len(history) <= patience:
+        return False
+    accuracies = [r["valid_accuracy"] for r in history]
+    return int(np.argmax(accuracies)) < len(accuracies) - patience
+
+
+def _save_checkpoint(path, fingerprint, params, state, best, history):
+    arrays = {f"param_{k}": v for k, v in params.items()}
+    arrays.update({f"best_{k}": v for k, v in best.items()})
+    arrays.update({f"state_{k}": to_host(v) for k, v in state.items()})
+    meta = {"fingerprint": fingerprint, "history": history}
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, meta_json=np.array(json.dumps(meta)), **arrays)
+
+
+def _load_checkpoint(path, fingerprint):
+    """The checkpoint's contents when it exists and matches, else None."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta_json"]))
+            if meta["fingerprint"] != fingerprint:
+                log.info("checkpoint %s is from other settings or data; starting afresh", path)
+                return None
+            out = {"params": {}, "best": {}, "state": {}, "history": meta["history"]}
+            for key in archive.files:
+                group, _, name = key.partition("_")
+                if group in ("param", "best", "state"):
+                    out["params" if group == "param" else group][name] = archive[key]
+    except Exception as err:  # a torn checkpoint is not worth failing over
+        log.warning("checkpoint %s unreadable (%s); starting afresh", path, err)
+        return None
+    out["state"]["step"] = int(out["state"]["step"])
+    return out
+
+
+def evaluate(params, spec, data, device="auto"):
+    """Test metrics (accuracy, precision, recall, f1, ROC AUC, confusion matrix)."""
+    xp, _ = get_backend(device)
+    sequences, labels = data
+    _check_sequences(sequences, spec.vocab_size, "test data")
+    p = predict(xp, {k: xp.asarray(v) for k, v in params.items()}, spec, sequences)
+    return classification_metrics(labels, p)
+
+
+def encode_split(reviews, split, index, max_len, truncate):
+    """(sequences, labels) of one split of the reviews table."""
+    part = reviews[reviews["split"] == split]
+    sequences, _ = vocab.encode(part["tokens"], index, max_len, truncate)
+    return sequences, part["label"].to_numpy().astype(np.float32)
+
+
+def sample(data, size, seed):
+    """A seeded sample of `size` reviews with the labels' proportions kept."""
+    sequences, labels = data
+    if size >= len(labels):
+        return data
+    keep, _ = train_test_split(
+        np.arange(len(labels)), train_size=size, random_state=seed, stratify=labels
+    )
+    keep = np.sort(keep)
+    log.warning("training on a sample of %d of %d reviews (max_train_reviews)", size, len(labels))
+    return [sequences[i] for i in keep], labels[keep]

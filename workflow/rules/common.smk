@@ -1,0 +1,47 @@
+# Config loading and validation, and small helpers shared by the rules.
+
+import os
+
+try:
+    from sentiment_rnn.config import load_schema, validate_config
+except ImportError as err:
+    raise ImportError(
+        f"the sentiment_rnn package is not importable ({err}); "
+        "install the project first: pip install -e ."
+    ) from None
+
+
+validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
+
+CONDA_ENV = "../../envs/cpu.yaml"
+
+
+def reviews_download():
+    """The downloaded reviews keep their form in their suffix."""
+    suffix = {"aclimdb": "tar.gz", "csv": "csv"}[config["reviews_format"]]
+    return f"data/raw/reviews.{suffix}"
+
+
+def glove_download():
+    """The raw GloVe file, or nothing when the vectors come from a package."""
+    if config["glove_source"] == "package":
+        return []
+    suffix = {"text": "txt", "zip": "zip"}[config["glove_source"]]
+    return f"data/raw/glove.{suffix}"
+
+
+def glove_settings():
+    """Only the settings of the chosen GloVe source, so that editing another
+    source's settings reruns nothing."""
+    if config["glove_source"] == "package":
+        return {"package": config["glove_package"], "sha256": config["glove_package_sha256"]}
+    if config["glove_source"] == "zip":
+        return {"member": config["glove_zip_member"]}
+    return {}
+
+
+if config["glove_source"] != "package" and config["glove"] is None:
+    raise ValueError(
+        f"invalid configuration: glove_source is {config['glove_source']!r}, "
+        "so `glove` must give the file's url and sha256"
+    )

@@ -1,0 +1,66 @@
+# Inputs: fetched from their addresses, or copied from the mirror folder,
+# and checked against their sha256 either way.
+
+
+rule download_reviews:
+    output:
+        reviews=reviews_download(),
+    log:
+        "results/logs/download_reviews.log",
+    params:
+        source=config["reviews"],
+        mirror=config["mirror"],
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/download.py"
+
+
+rule download_speeches:
+    output:
+        speeches="data/raw/speeches.csv",
+    log:
+        "results/logs/download_speeches.log",
+    params:
+        source=config["speeches"],
+        mirror=config["mirror"],
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/download.py"
+
+
+rule download_glove:
+    output:
+        glove="data/raw/glove.{suffix}",
+    log:
+        "results/logs/download_glove_{suffix}.log",
+    params:
+        source=config["glove"],
+        mirror=config["mirror"],
+    wildcard_constraints:
+        suffix="txt|zip",
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/download.py"
+
+
+rule prepare_glove:
+    input:
+        glove=glove_download(),
+    output:
+        vectors="data/glove/vectors.npy",
+        words="data/glove/words.parquet",
+        info="data/glove/info.json",
+    log:
+        "results/logs/prepare_glove.log",
+    benchmark:
+        "results/benchmarks/prepare_glove.tsv"
+    params:
+        kind=config["glove_source"],
+        settings=glove_settings(),
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/prepare_glove.py"

@@ -1,0 +1,47 @@
+# Training the from-scratch recurrent network and plotting its curves.
+
+
+rule train_model:
+    input:
+        reviews="results/split/reviews.parquet",
+        vocab="results/vocab/vocab.tsv",
+        matrix="results/embeddings/matrix.npy",
+    output:
+        params="results/model/params.npz",
+        history="results/model/history.csv",
+        test_metrics="results/model/test_metrics.json",
+    log:
+        "results/logs/train_model.log",
+    benchmark:
+        "results/benchmarks/train_model.tsv"
+    params:
+        checkpoint="results/model/checkpoint.npz",
+        max_len=config["max_len"],
+        truncate=config["truncate"],
+        max_train_reviews=config["max_train_reviews"],
+        training={
+            key: config[key]
+            for key in (
+                "cell", "hidden_size", "head", "epochs", "batch_size", "optimizer",
+                "learning_rate", "clip_norm", "patience", "seed", "train_embeddings",
+                "device", "dtype",
+            )
+        },
+    threads: 2
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/train_model.py"
+
+
+rule plot_training:
+    input:
+        history="results/model/history.csv",
+    output:
+        plot="results/plots/training_curves.png",
+    log:
+        "results/logs/plot_training.log",
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/plot_training.py"

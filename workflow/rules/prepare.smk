@@ -1,0 +1,95 @@
+# Text cleaning, the split, the vocabulary and the embedding matrix.
+
+
+rule clean_reviews:
+    input:
+        reviews=reviews_download(),
+    output:
+        reviews="results/clean/reviews.parquet",
+        report="results/clean/reviews_report.json",
+    log:
+        "results/logs/clean_reviews.log",
+    benchmark:
+        "results/benchmarks/clean_reviews.tsv"
+    params:
+        reviews_format=config["reviews_format"],
+        repair_encoding=config["repair_encoding"],
+        stopwords=config["stopwords"],
+        extra_stopwords=config["extra_stopwords"],
+    threads: 2
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/clean_reviews.py"
+
+
+rule split_reviews:
+    input:
+        reviews="results/clean/reviews.parquet",
+    output:
+        reviews="results/split/reviews.parquet",
+        report="results/split/report.json",
+    log:
+        "results/logs/split_reviews.log",
+    params:
+        valid_fraction=config["valid_fraction"],
+        test_fraction=config["test_fraction"],
+        seed=config["split_seed"],
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/split_reviews.py"
+
+
+rule build_vocabulary:
+    input:
+        reviews="results/split/reviews.parquet",
+    output:
+        vocab="results/vocab/vocab.tsv",
+    log:
+        "results/logs/build_vocabulary.log",
+    params:
+        min_count=config["min_count"],
+        max_vocab=config["max_vocab"],
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/build_vocabulary.py"
+
+
+rule build_embeddings:
+    input:
+        vocab="results/vocab/vocab.tsv",
+        vectors="data/glove/vectors.npy",
+        words="data/glove/words.parquet",
+        info="data/glove/info.json",
+    output:
+        matrix="results/embeddings/matrix.npy",
+        coverage="results/embeddings/coverage.json",
+    log:
+        "results/logs/build_embeddings.log",
+    benchmark:
+        "results/benchmarks/build_embeddings.tsv"
+    params:
+        embedding_dim=config["embedding_dim"],
+        oov_scale=config["oov_scale"],
+        seed=config["embedding_seed"],
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/build_embeddings.py"
+
+
+rule clean_speeches:
+    input:
+        speeches="data/raw/speeches.csv",
+    output:
+        speeches="results/clean/speeches.parquet",
+    log:
+        "results/logs/clean_speeches.log",
+    params:
+        repair_encoding=config["repair_encoding"],
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/clean_speeches.py"

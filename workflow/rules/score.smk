@@ -1,0 +1,37 @@
+# Scoring each speech paragraph by paragraph.
+
+
+rule score_speeches:
+    input:
+        speeches="results/clean/speeches.parquet",
+        params="results/model/params.npz",
+        vocab="results/vocab/vocab.tsv",
+    output:
+        speeches="results/speech_scores.csv",
+        paragraphs="results/paragraph_scores.csv",
+    log:
+        "results/logs/score_speeches.log",
+    params:
+        para_len=config["para_len"],
+        stopwords=config["stopwords"],
+        extra_stopwords=config["extra_stopwords"],
+        max_len=config["max_len"],
+        truncate=config["truncate"],
+        device=config["device"],
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/score_speeches.py"
+
+
+rule plot_speech_scores:
+    input:
+        speeches="results/speech_scores.csv",
+    output:
+        plot="results/plots/speech_sentiment.png",
+    log:
+        "results/logs/plot_speech_scores.log",
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/plot_speech_scores.py"

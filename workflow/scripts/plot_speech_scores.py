@@ -1,0 +1,21 @@
+"""Plot the share of positive and negative paragraphs per speech."""
+
+import pandas as pd
+
+from sentiment_rnn import plots
+from sentiment_rnn.files import atomic_path
+from sentiment_rnn.stage import start_logging
+
+
+def main(smk):
+    speeches = smk.input.speeches
+    plot = smk.output.plot
+
+    done = start_logging(smk.log[0], smk.rule)
+    with atomic_path(plot) as tmp:
+        plots.speech_sentiment(pd.read_csv(speeches), tmp)
+    done(plot)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 (the object Snakemake's script directive provides)
