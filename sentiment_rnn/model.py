@@ -79,15 +79,20 @@ def init_params(spec, embeddings, rng, dtype=np.float32):
     return {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
 
 
+# exp(-80) ~ 1.8e-35 is still a normal float32: clipping |z| there keeps exp
+# from overflowing or underflowing, and changes results by under 1e-34.
+EXP_LIMIT = 80.0
+
+
 def sigmoid(xp, z):
     """Logistic function without overflow: exp only of non-positive numbers."""
-    e = xp.exp(-xp.abs(z))
+    e = xp.exp(-xp.minimum(xp.abs(z), EXP_LIMIT))
     return xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def bce_with_logits(xp, z, y):
     """Mean binary cross-entropy from logits: max(z,0) - z*y + log(1+exp(-|z|))."""
-    return xp.mean(xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z))))
+    return xp.mean(xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.minimum(xp.abs(z), EXP_LIMIT))))
 
 
 def active_rows(lengths, T):

@@ -1,0 +1,148 @@
+"""The model's gradients, its padding behaviour, its numerics and its file format."""
+
+import numpy as np
+import pytest
+
+from sentiment_rnn import model as M
+from sentiment_rnn.errors import InputError
+
+V, D, H = 9, 3, 4
+
+
+def tiny_batch(rng, lengths=(5, 2, 1)):
+    """One padded batch of the given lengths (sorted longest first)."""
+    lengths = np.array(lengths)
+    ids = np.zeros((len(lengths), lengths.max()), dtype=np.int32)
+    for row, n in enumerate(lengths):
+        ids[row, :n] = rng.integers(1, V, size=n)
+    return ids, lengths, rng.integers(0, 2, size=len(lengths)).astype(np.float64)
+
+
+def fresh_params(head, rng):
+    spec = M.ModelSpec(V, D, H, head=head)
+    params = M.init_params(spec, rng.normal(size=(V, D)), rng, dtype=np.float64)
+    params["bh"] = rng.normal(size=H) * 0.1  # nonzero biases exercise every path
+    params["by"] = rng.normal(size=1)
+    return spec, params
+
+
+@pytest.mark.parametrize("head", M.HEADS)
+def test_every_gradient_matches_finite_differences(head):
+    """Central differences in float64 on a batch of lengths 5, 2 and 1."""
+    rng = np.random.default_rng(0)
+    spec, params = fresh_params(head, rng)
+    ids, lengths, labels = tiny_batch(rng)
+    _, grads = M.loss_and_grads(np, params, spec, ids, lengths, labels, train_embeddings=True)
+    eps = 1e-6
+    for name, value in params.items():
+        numeric = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            old = value[i]
+            value[i] = old + eps
+            up, _ = M.loss_and_grads(np, params, spec, ids, lengths, labels)
+            value[i] = old - eps
+            down, _ = M.loss_and_grads(np, params, spec, ids, lengths, labels)
+            value[i] = old
+            numeric[i] = (up - down) / (2 * eps)
+        scale = np.abs(numeric).max() + np.abs(grads[name]).max()
+        relative = np.abs(numeric - grads[name]).max() / max(scale, 1e-12)
+        assert relative < 1e-6, f"{head}: d{name} off by {relative:.2e}"
+
+
+def test_embedding_gradient_adds_up_repeated_words():
+    """A word twice in a batch gets the sum of both contributions."""
+    rng = np.random.default_rng(1)
+    spec, params = fresh_params("mean", rng)
+    ids = np.array([[3, 3, 3]], dtype=np.int32)
+    _, grads = M.loss_and_grads(np, params, spec, ids, np.array([3]), np.array([1.0]), True)
+    assert np.abs(grads["E"][3]).sum() > 0
+    assert np.all(grads["E"][np.arange(V) != 3] == 0)
+
+
+@pytest.mark.parametrize("head", M.HEADS)
+def test_a_review_scores_the_same_alone_and_in_a_padded_batch(head):
+    rng = np.random.default_rng(2)
+    spec, params = fresh_params(head, rng)
+    ids, lengths, _ = tiny_batch(rng, lengths=(7, 4, 2))
+    together = M.predict_proba(np, params, spec, ids, lengths)
+    for row, n in enumerate(lengths):
+        alone = M.predict_proba(np, params, spec, ids[row : row + 1, :n], lengths[row : row + 1])
+        assert alone[0] == pytest.approx(together[row], abs=1e-12)
+
+
+def test_padding_values_never_matter():
+    """Whatever ids sit in the padding, the logits are identical."""
+    rng = np.random.default_rng(3)
+    spec, params = fresh_params("max", rng)
+    ids, lengths, _ = tiny_batch(rng)
+    noisy = ids.copy()
+    noisy[noisy == 0] = 5
+    for row, n in enumerate(lengths):
+        noisy[row, :n] = ids[row, :n]
+    a = M.predict_proba(np, params, spec, ids, lengths)
+    b = M.predict_proba(np, params, spec, noisy, lengths)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_unsorted_batch_is_refused():
+    rng = np.random.default_rng(4)
+    spec, params = fresh_params("mean", rng)
+    ids, _, _ = tiny_batch(rng)
+    with pytest.raises(AssertionError, match="sorted longest first"):
+        M.predict_proba(np, params, spec, ids, np.array([1, 2, 5]))
+
+
+def test_hand_worked_one_step():
+    """One token, H=1: p = sigmoid(tanh(x*Wxh + bh) * Wy + by)."""
+    spec = M.ModelSpec(vocab_size=2, embedding_dim=1, hidden_size=1)
+    params = {
+        "E": np.array([[0.0], [2.0]]), "Wxh": np.array([[0.5]]), "Whh": np.array([[9.0]]),
+        "bh": np.array([0.0]), "Wy": np.array([3.0]), "by": np.array([-1.0]),
+    }
+    # h = tanh(2 * 0.5) = 0.761594; z = 3 * 0.761594 - 1 = 1.284782;
+    # p = 1 / (1 + exp(-1.284782)) = 1 / 1.276716 = 0.783263
+    p = M.predict_proba(np, params, spec, np.array([[1]]), np.array([1]))
+    assert p[0] == pytest.approx(0.783263, abs=1e-6)
+
+
+def test_sigmoid_and_loss_are_stable_at_extremes():
+    with np.errstate(all="raise"):
+        s = M.sigmoid(np, np.array([-1000.0, 0.0, 1000.0]))
+        loss = M.bce_with_logits(np, np.array([-1000.0]), np.array([1.0]))
+    np.testing.assert_allclose(s, [0.0, 0.5, 1.0], rtol=0, atol=1e-30)
+    assert loss == pytest.approx(1000.0)
+
+
+def save(tmp_path, params, spec):
+    path = tmp_path / "params.npz"
+    M.save_params(path, params, spec)
+    return path
+
+
+def test_params_round_trip_without_pickle(tmp_path):
+    rng = np.random.default_rng(5)
+    spec, params = fresh_params("last", rng)
+    loaded, spec2, _ = M.load_params(save(tmp_path, params, spec))
+    assert spec2 == spec
+    for k in params:
+        np.testing.assert_array_equal(loaded[k], params[k])
+
+
+def test_truncated_model_file_is_named(tmp_path):
+    rng = np.random.default_rng(6)
+    spec, params = fresh_params("mean", rng)
+    path = save(tmp_path, params, spec)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(InputError, match="model file params.npz is truncated or corrupt"):
+        M.load_params(path)
+
+
+def test_wrong_shape_and_missing_parameter_are_named(tmp_path):
+    rng = np.random.default_rng(7)
+    spec, params = fresh_params("mean", rng)
+    bad = dict(params, Whh=np.zeros((2, 2)))
+    with pytest.raises(InputError, match=r"parameter 'Whh' has shape \(2, 2\) expected \(4, 4\)"):
+        M.load_params(save(tmp_path, bad, spec))
+    del params["Wy"]
+    with pytest.raises(InputError, match="missing parameter 'Wy'"):
+        M.load_params(save(tmp_path, params, spec))

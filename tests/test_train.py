@@ -1,0 +1,112 @@
+"""Training: optimiser steps, determinism, resume, early stopping, divergence."""
+
+import numpy as np
+import pytest
+
+from sentiment_rnn import optim, train
+from sentiment_rnn.errors import InputError
+
+
+def tiny_data(n=24, seed=0, vocab_size=12):
+    """Texts whose label is whether word 2 occurs more often than word 3."""
+    rng = np.random.default_rng(seed)
+    sequences, labels = [], []
+    for i in range(n):
+        label = i % 2
+        length = int(rng.integers(1, 9))
+        words = rng.integers(4, vocab_size, size=length)
+        words[rng.integers(0, length)] = 2 if label else 3
+        sequences.append(words.astype(np.int32))
+        labels.append(label)
+    return sequences, np.array(labels, dtype=np.float32)
+
+
+def embeddings(vocab_size=12, dim=3, seed=1):
+    return np.random.default_rng(seed).normal(size=(vocab_size, dim)).astype(np.float32)
+
+
+SETTINGS = train.TrainSettings(hidden_size=5, epochs=3, batch_size=8, device="cpu",
+                               learning_rate=0.01, patience=0)
+
+
+def test_clip_by_global_norm_scales_all_gradients_together():
+    grads = {"a": np.array([3.0]), "b": np.array([4.0])}  # joint norm 5
+    norm = optim.clip_by_global_norm(np, grads, 1.0)
+    assert norm == pytest.approx(5.0)
+    np.testing.assert_allclose([grads["a"][0], grads["b"][0]], [0.6, 0.8])
+
+
+def test_first_adam_step_moves_each_weight_by_the_learning_rate():
+    """With bias correction, step one is lr * g / |g| for every weight."""
+    params = {"w": np.array([1.0, 1.0])}
+    state = optim.init_state(np, params, "adam")
+    optim.update(np, params, {"w": np.array([0.5, -2.0])}, state, "adam", 0.1)
+    np.testing.assert_allclose(params["w"], [0.9, 1.1], atol=1e-6)
+
+
+def test_batches_cover_every_review_once_and_are_sorted():
+    lengths = np.array([len(s) for s in tiny_data(50)[0]])
+    batches = train.make_batches(lengths, 8, np.random.default_rng(0))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(50))
+    ids, lens, order = train.pad_batch(tiny_data(50)[0], batches[0])
+    assert np.all(np.diff(lens) <= 0) and ids.shape == (len(lens), lens[0])
+
+
+def test_same_seed_same_model():
+    a, *_ = train.train(tiny_data(), tiny_data(8, seed=5), embeddings(), SETTINGS)
+    b, *_ = train.train(tiny_data(), tiny_data(8, seed=5), embeddings(), SETTINGS)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_resume_after_interruption_gives_the_uninterrupted_result(tmp_path):
+    checkpoint = tmp_path / "checkpoint.npz"
+    whole, _, history, _ = train.train(tiny_data(), tiny_data(8, 5), embeddings(), SETTINGS)
+
+    # an interrupted run: epoch 1 done and checkpointed, then stopped
+    short = train.TrainSettings(**{**SETTINGS.__dict__, "epochs": 1})
+    train.train(tiny_data(), tiny_data(8, 5), embeddings(), short, checkpoint, "fp")
+    assert checkpoint.exists()
+    resumed, _, history2, _ = train.train(
+        tiny_data(), tiny_data(8, 5), embeddings(), SETTINGS, checkpoint, "fp"
+    )
+    assert [r["epoch"] for r in history2] == [1, 2, 3]
+    for k in whole:
+        np.testing.assert_array_equal(whole[k], resumed[k])
+
+
+def test_checkpoint_of_other_settings_is_ignored(tmp_path):
+    checkpoint = tmp_path / "checkpoint.npz"
+    train.train(tiny_data(), tiny_data(8, 5), embeddings(), SETTINGS, checkpoint, "old")
+    _, _, history, _ = train.train(
+        tiny_data(), tiny_data(8, 5), embeddings(), SETTINGS, checkpoint, "new"
+    )
+    assert len(history) == 3  # trained afresh, all epochs
+
+
+def test_early_stopping_waits_patience_epochs():
+    history = [{"valid_accuracy": a} for a in (0.6, 0.7, 0.65, 0.69)]
+    assert train._stop_early(history, patience=2)
+    assert not train._stop_early(history, patience=3)
+    assert not train._stop_early(history, patience=0)
+
+
+def test_non_finite_loss_stops_training_and_names_the_step():
+    settings = train.TrainSettings(**{**SETTINGS.__dict__, "learning_rate": 1e38, "clip_norm": 0})
+    with pytest.raises(train.TrainingDiverged, match=r"non-finite loss at epoch 1, step \d+ "
+                       r"\(try lower learning_rate or gradient clipping\)"):
+        train.train(tiny_data(), tiny_data(8, 5), embeddings(), settings)
+
+
+def test_token_ids_outside_the_vocabulary_are_refused():
+    sequences, labels = tiny_data()
+    sequences[3] = np.array([1, 99], dtype=np.int32)
+    with pytest.raises(InputError, match="training data: text 3 has a token id outside 0..11"):
+        train.train((sequences, labels), tiny_data(8, 5), embeddings(), SETTINGS)
+
+
+def test_the_model_learns_the_tiny_task():
+    settings = train.TrainSettings(**{**SETTINGS.__dict__, "epochs": 30, "learning_rate": 0.03})
+    params, spec, _, _ = train.train(tiny_data(200), tiny_data(40, 5), embeddings(), settings)
+    metrics = train.evaluate(params, spec, tiny_data(100, seed=9), "cpu")
+    assert metrics["accuracy"] > 0.9

@@ -1,0 +1,61 @@
+"""The real `snakemake` command on tiny inputs: outputs, and what a change reruns."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import planned_jobs, run_snakemake, write_config
+
+pytestmark = pytest.mark.slow
+
+AFTER_TRAINING = {"train_model", "plot_training", "score_speeches", "plot_speech_scores"}
+AFTER_CLEANING = {"clean_reviews", "split_reviews", "build_vocabulary", "build_embeddings"}
+
+
+def edit_config(folder, **changes):
+    path = folder / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config.update(changes)
+    write_config(folder, config)
+
+
+def test_end_to_end_and_reruns(workspace):
+    run_snakemake(workspace)
+
+    speeches = pd.read_csv(workspace / "results/speech_scores.csv")
+    assert speeches["speaker"].tolist() == ["Speaker A", "speaker b"]  # trimmed
+    assert (speeches["n_paragraphs"] > 0).all()
+    assert speeches["mean_positive_probability"].between(0, 1).all()
+    paragraphs = pd.read_csv(workspace / "results/paragraph_scores.csv")
+    assert paragraphs.groupby("speech_id").size().tolist() == speeches["n_paragraphs"].tolist()
+    metrics = json.loads((workspace / "results/model/test_metrics.json").read_text())
+    assert {"accuracy", "precision", "recall", "f1", "confusion_matrix"} <= set(metrics)
+    assert np.array(metrics["confusion_matrix"]).sum() == metrics["n"] == 24
+    with np.load(workspace / "results/model/params.npz", allow_pickle=False) as f:
+        assert f["Whh"].shape == (4, 4)
+    for plot in ("training_curves.png", "speech_sentiment.png"):
+        assert (workspace / "results/plots" / plot).read_bytes()[:4] == b"\x89PNG"
+    assert not (workspace / "results/model/checkpoint.npz").exists()
+
+    # nothing changed: nothing to do
+    assert planned_jobs(workspace) == {}
+
+    # paragraph length: scoring only
+    edit_config(workspace, para_len=7)
+    assert set(planned_jobs(workspace)) == {"score_speeches", "plot_speech_scores"}
+
+    # hidden size: training and scoring
+    edit_config(workspace, para_len=5, hidden_size=3)
+    assert set(planned_jobs(workspace)) == AFTER_TRAINING
+
+    # stopwords: cleaning onward
+    edit_config(workspace, hidden_size=4, stopwords="english")
+    assert set(planned_jobs(workspace)) == AFTER_CLEANING | AFTER_TRAINING
+
+
+def test_lint_is_clean(workspace):
+    result = run_snakemake(workspace, "--lint", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Congratulations" in result.stdout + result.stderr
