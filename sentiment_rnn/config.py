@@ -13,13 +13,13 @@ import yaml
 log = logging.getLogger(__name__)
 
 YAML_TYPES = {
-    "string": "string",
-    "integer": "integer",
-    "number": "number",
-    "boolean": "boolean (true or false)",
-    "array": "list",
-    "object": "mapping",
-    "null": "null (empty)",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean (true or false)",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "empty (null)",
 }
 
 
@@ -59,7 +59,7 @@ def _message(error):
         wanted = " or ".join(YAML_TYPES.get(t, t) for t in expected)
         if "number" in expected and isinstance(value, str):
             hint = " (write a number such as 1.0e-3: YAML reads 1e-3 without a dot as text)"
-        return f"{key} must be a {wanted}, got {_describe(value)}{hint}"
+        return f"{key} must be {wanted}, got {_describe(value)}{hint}"
     if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         bound = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=",
                  "exclusiveMaximum": "<"}[error.validator]

@@ -29,12 +29,14 @@ def score_speeches(speeches, params, spec, index, stopwords, para_len, max_len, 
                    device="auto"):
     """(per-speech table, per-paragraph table) of positive probabilities.
 
-    A speech with no words after cleaning is reported with 0 paragraphs and no
-    score. A paragraph whose words are all stopwords or punctuation gets no
+    A speech with no tokens after cleaning is reported with 0 paragraphs and
+    no score. A paragraph whose words are all stopwords or punctuation gets no
     probability (NaN) and is left out of its speech's figures.
     """
     rows = []
     for speech in speeches.itertuples(index=False):
+        if not textlib.tokenize(speech.text, stopwords):
+            continue  # empty after cleaning: no paragraphs at all
         for number, para in enumerate(paragraphs(speech.text, para_len), start=1):
             tokens = " ".join(textlib.tokenize(para, stopwords))
             rows.append((speech.speech_id, number, para, tokens))

@@ -93,7 +93,10 @@ def predict(xp, params, spec, sequences, batch_size=512):
 
 
 def _validation(xp, params, spec, data):
+    """(accuracy, loss) on the validation part; NaN for both when it is empty."""
     sequences, labels = data
+    if len(sequences) == 0:
+        return math.nan, math.nan
     p = predict(xp, params, spec, sequences)
     eps = 1e-7
     loss = -np.mean(labels * np.log(p + eps) + (1 - labels) * np.log(1 - p + eps))
@@ -126,6 +129,8 @@ def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerp
     sequences, labels = train_data
     _check_sequences(sequences, spec.vocab_size, "training data")
     _check_sequences(valid_data[0], spec.vocab_size, "validation data")
+    if not valid_data[0]:
+        log.warning("no validation reviews: no early stopping, the last epoch is kept")
     lengths = np.array([len(x) for x in sequences])
     trained = [k for k in spec.shapes() if k != "E" or s.train_embeddings]
 
@@ -185,7 +190,9 @@ def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerp
             "seconds": seconds,
             "backend": backend,
         }
-        if not history or valid_accuracy > max(r["valid_accuracy"] for r in history):
+        # without a validation part the last epoch is the best one
+        if (not history or math.isnan(valid_accuracy)
+                or valid_accuracy > max(r["valid_accuracy"] for r in history)):
             best = host
         history.append(row)
         log.info(
@@ -202,9 +209,9 @@ def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerp
 
 def _stop_early(history, patience):
     """True when the best validation accuracy is `patience` epochs old."""
-    if not patience or len(history) <= patience:
-        return False
     accuracies = [r["valid_accuracy"] for r in history]
+    if not patience or len(history) <= patience or any(map(math.isnan, accuracies)):
+        return False
     return int(np.argmax(accuracies)) < len(accuracies) - patience
 
 

@@ -110,3 +110,11 @@ def test_the_model_learns_the_tiny_task():
     params, spec, _, _ = train.train(tiny_data(200), tiny_data(40, 5), embeddings(), settings)
     metrics = train.evaluate(params, spec, tiny_data(100, seed=9), "cpu")
     assert metrics["accuracy"] > 0.9
+
+
+def test_without_validation_reviews_the_last_epoch_is_kept():
+    empty = ([], np.array([], dtype=np.float32))
+    settings = train.TrainSettings(**{**SETTINGS.__dict__, "patience": 1})
+    params, _, history, _ = train.train(tiny_data(), empty, embeddings(), settings)
+    assert len(history) == 3  # patience cannot stop it
+    assert all(np.isnan(r["valid_accuracy"]) for r in history)
