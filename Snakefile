@@ -9,6 +9,7 @@ include: "workflow/rules/download.smk"
 include: "workflow/rules/prepare.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/score.smk"
+include: "workflow/rules/bias.smk"
 
 
 rule all:
@@ -18,4 +19,5 @@ rule all:
         "results/model/test_metrics.json",
         "results/plots/training_curves.png",
         "results/plots/speech_sentiment.png",
+        "results/bias/embedding_association.csv",
     default_target: True

@@ -10,7 +10,9 @@ from conftest import planned_jobs, run_snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
-AFTER_TRAINING = {"train_model", "plot_training", "score_speeches", "plot_speech_scores"}
+AFTER_TRAINING = {
+    "train_model", "plot_training", "score_speeches", "plot_speech_scores", "measure_bias",
+}
 AFTER_CLEANING = {"clean_reviews", "split_reviews", "build_vocabulary", "build_embeddings"}
 
 
@@ -35,6 +37,8 @@ def test_end_to_end_and_reruns(workspace):
     assert np.array(metrics["confusion_matrix"]).sum() == metrics["n"] == 24
     with np.load(workspace / "results/model/params.npz", allow_pickle=False) as f:
         assert f["Whh"].shape == (4, 4)
+    bias = pd.read_csv(workspace / "results/bias/template_scores.csv")
+    assert set(bias["comparison"]) == {"gender", "names"}
     for plot in ("training_curves.png", "speech_sentiment.png"):
         assert (workspace / "results/plots" / plot).read_bytes()[:4] == b"\x89PNG"
     assert not (workspace / "results/model/checkpoint.npz").exists()

@@ -45,3 +45,11 @@ if config["glove_source"] != "package" and config["glove"] is None:
         f"invalid configuration: glove_source is {config['glove_source']!r}, "
         "so `glove` must give the file's url and sha256"
     )
+
+
+def project_file(path):
+    """A path from the config: as given when it exists from the working
+    directory, else relative to the workflow's own folder (its resources)."""
+    if os.path.isabs(path) or os.path.exists(path):
+        return path
+    return os.path.join(workflow.basedir, path)
