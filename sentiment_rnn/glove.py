@@ -52,7 +52,7 @@ def _decoded_lines(binary_lines, name):
                 f"{name}: line {number}: byte 0x{raw[err.start]:02X} is not valid "
                 "UTF-8 (expected a UTF-8 GloVe text file)"
             ) from None
-        fields = line.rstrip("\r\n").split(" ")
+        fields = line.rstrip().split(" ")  # some exports end lines with a space
         if fields != [""]:
             yield number, fields
 

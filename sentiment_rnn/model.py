@@ -263,6 +263,12 @@ def load_params(path):
     before any of it runs. Missing parameters and wrong shapes are named.
     """
     name = getattr(path, "name", None) or str(path).rsplit("/", 1)[-1]
+    with open(path, "rb") as handle:
+        head = handle.read(6)
+    if head.startswith(b"\x80"):  # the opcode that opens a pickle (protocol 2+)
+        raise InputError(f"{name}: model file contains pickled objects; refused")
+    if not head.startswith((b"PK\x03\x04", b"\x93NUMPY")):
+        raise InputError(f"model file {name} is truncated or corrupt (not a zip archive)")
     try:
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -279,8 +285,11 @@ def load_params(path):
         raise InputError(f"model file {name} is truncated or corrupt ({err})") from None
     if META_KEY not in arrays:
         raise InputError(f"{name}: missing parameter {META_KEY!r} (not a model file)")
-    meta = json.loads(str(arrays.pop(META_KEY)))
-    spec = ModelSpec(**meta["spec"])
+    try:
+        meta = json.loads(str(arrays.pop(META_KEY)))
+        spec = ModelSpec(**meta["spec"])
+    except (ValueError, KeyError, TypeError, AssertionError) as err:
+        raise InputError(f"{name}: the model description ({META_KEY}) is not valid: {err!r}") from None
     for key, shape in spec.shapes().items():
         if key not in arrays:
             raise InputError(f"{name}: missing parameter {key!r}")
