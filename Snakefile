@@ -1,9 +1,6 @@
 # Sentiment workflow: IMDB reviews -> from-scratch RNN -> speech scores.
 # This file only wires things together; see workflow/rules/ for the stages.
 
-configfile: "config.yaml"
-
-
 include: "workflow/rules/common.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/prepare.smk"

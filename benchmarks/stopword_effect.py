@@ -40,23 +40,36 @@ def main():
         started = time.perf_counter()
         cleaned, _ = datasets.clean_reviews(raw, text.stopword_set(preset), processes=2)
         split, _ = datasets.split_reviews(cleaned, 0.1, 0.5, args.seed)
-        table = vocab.build_vocabulary(split.loc[split["split"] == "train", "tokens"], 2, 20000)
+        table = vocab.build_vocabulary(
+            split.loc[split["split"] == "train", "tokens"], 2, 20000
+        )
         matrix, _ = vocab.embedding_matrix(table, words, vectors, args.seed, 0.1)
         index = vocab.word_index(table)
-        data = {s: train.encode_split(split, s, index, 256, "first") for s in ("train", "valid", "test")}
+        data = {
+            s: train.encode_split(split, s, index, 256, "first")
+            for s in ("train", "valid", "test")
+        }
         settings = train.TrainSettings(
-            head=args.head, epochs=args.epochs, learning_rate=2e-3, train_embeddings=True,
-            device="cpu", seed=args.seed,
+            head=args.head,
+            epochs=args.epochs,
+            learning_rate=2e-3,
+            train_embeddings=True,
+            device="cpu",
+            seed=args.seed,
         )
-        params, spec, history, _ = train.train(data["train"], data["valid"], matrix, settings)
+        params, spec, history, _ = train.train(
+            data["train"], data["valid"], matrix, settings
+        )
         metrics = train.evaluate(params, spec, data["test"], "cpu")
-        rows.append({
-            "stopwords": preset,
-            "mean_tokens": float(np.mean([len(s) for s in data["test"][0]])),
-            "valid_accuracy": max(r["valid_accuracy"] for r in history),
-            "test_accuracy": metrics["accuracy"],
-            "seconds": time.perf_counter() - started,
-        })
+        rows.append(
+            {
+                "stopwords": preset,
+                "mean_tokens": float(np.mean([len(s) for s in data["test"][0]])),
+                "valid_accuracy": max(r["valid_accuracy"] for r in history),
+                "test_accuracy": metrics["accuracy"],
+                "seconds": time.perf_counter() - started,
+            }
+        )
         print(pd.DataFrame(rows).to_string(index=False), flush=True)
 
 

@@ -39,13 +39,20 @@ def _fill_defaults(config, schema):
         if isinstance(config.get(key), dict) and sub.get("type") == "object":
             _fill_defaults(config[key], sub)
     for key in filled:
-        log.info("config: %s is empty; using the default %r", key, config[key])
+        log.warning("config: %s is empty; using the default %r", key, config[key])
     return filled
 
 
 def _describe(value):
-    kind = {str: "string", bool: "boolean", int: "integer", float: "number",
-            list: "list", dict: "mapping", type(None): "null"}.get(type(value), type(value).__name__)
+    kind = {
+        str: "string",
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        list: "list",
+        dict: "mapping",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
     return f"{kind} {value!r}"
 
 
@@ -60,9 +67,18 @@ def _message(error):
         if "number" in expected and isinstance(value, str):
             hint = " (write a number such as 1.0e-3: YAML reads 1e-3 without a dot as text)"
         return f"{key} must be {wanted}, got {_describe(value)}{hint}"
-    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        bound = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=",
-                 "exclusiveMaximum": "<"}[error.validator]
+    if error.validator in (
+        "minimum",
+        "exclusiveMinimum",
+        "maximum",
+        "exclusiveMaximum",
+    ):
+        bound = {
+            "minimum": ">=",
+            "exclusiveMinimum": ">",
+            "maximum": "<=",
+            "exclusiveMaximum": "<",
+        }[error.validator]
         return f"{key}: expected a value {bound} {error.validator_value}, got {value!r}"
     if error.validator == "enum":
         return f"{key}: expected one of {error.validator_value}, got {value!r}"
@@ -73,6 +89,35 @@ def _message(error):
 
 class ConfigError(ValueError):
     """The configuration breaks its schema; the message lists every problem."""
+
+
+def check_yaml_file(path):
+    """Refuse a YAML file that safe loading cannot read, naming line and tag.
+
+    Snakemake reads config files with safe loading too, so a tag such as
+    `!!python/object/apply` never runs; this check only says clearly why.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            yaml.safe_load(handle)
+    except FileNotFoundError:
+        return
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 ({err.reason} at byte {err.start})"
+        ) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "somewhere"
+        line = ""
+        if mark:
+            with open(path, encoding="utf-8") as handle:
+                line = handle.read().splitlines()[mark.line].strip()
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(
+            f"{path}: {where}: {problem} in {line!r}; config files are read with "
+            "safe loading, which refuses Python tags"
+        ) from None
 
 
 def validate_config(config, schema):

@@ -22,7 +22,9 @@ from .errors import InputError
 
 log = logging.getLogger(__name__)
 
-ACLIMDB_MEMBER_RE = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
+ACLIMDB_MEMBER_RE = re.compile(
+    r"(?:^|/)aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$"
+)
 LABEL_WORDS = {"positive": 1, "pos": 1, "1": 1, "negative": 0, "neg": 0, "0": 0}
 SPLITS = ("train", "valid", "test")
 
@@ -124,7 +126,9 @@ def read_aclimdb(path):
     log.info(
         "read %d labelled reviews; ignored %d unlabelled (train/unsup) and %d other "
         "members (.feat, urls, README, links)",
-        len(records), skipped_unsup, skipped_other,
+        len(records),
+        skipped_unsup,
+        skipped_other,
     )
     frame = pd.DataFrame(records, columns=["review_id", "split", "label", "text"])
     frame["label"] = frame["label"].astype("int8")
@@ -137,7 +141,9 @@ def read_reviews(path, fmt):
         return read_aclimdb(path)
     if fmt == "csv":
         return read_reviews_csv(path)
-    raise InputError(f"reviews format {fmt!r} is not supported; expected aclimdb or csv")
+    raise InputError(
+        f"reviews format {fmt!r} is not supported; expected aclimdb or csv"
+    )
 
 
 def _name_rows(ids, most=10):
@@ -150,7 +156,11 @@ def _clean_all(texts, stopwords, repair, processes):
     work = functools.partial(textlib.clean, stopwords=stopwords, repair=repair)
     # "fork" shares the loaded texts without pickling them; where the system
     # has no fork (Windows), the work runs in this process.
-    if processes <= 1 or len(texts) < 1000 or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        processes <= 1
+        or len(texts) < 1000
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return [work(t) for t in texts]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         return pool.map(work, texts, chunksize=500)
@@ -168,7 +178,9 @@ def clean_reviews(frame, stopwords=frozenset(), repair=True, processes=1):
     counts.
     """
     frame = frame.copy()
-    frame["text_sha1"] = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in frame["text"]]
+    frame["text_sha1"] = [
+        hashlib.sha1(t.encode("utf-8")).hexdigest() for t in frame["text"]
+    ]
     report = {"read": len(frame)}
 
     groups = frame.groupby(["split", "text_sha1"], sort=False)["label"]
@@ -181,12 +193,16 @@ def clean_reviews(frame, stopwords=frozenset(), repair=True, processes=1):
     report["conflicting_dropped"] = int(conflicted.sum())
     frame = frame.loc[~conflicted]
 
-    duplicated = frame.duplicated(["split", "text_sha1"], keep="first").to_numpy().copy()
+    duplicated = (
+        frame.duplicated(["split", "text_sha1"], keep="first").to_numpy().copy()
+    )
     in_test = (frame["split"] == "test").to_numpy()
     report["test_duplicates_kept"] = int((duplicated & in_test).sum())
     duplicated &= ~in_test
     report["duplicates_removed"] = int(duplicated.sum())
-    log.info("%d duplicate%s removed", duplicated.sum(), "" if duplicated.sum() == 1 else "s")
+    log.info(
+        "%d duplicate%s removed", duplicated.sum(), "" if duplicated.sum() == 1 else "s"
+    )
     if report["test_duplicates_kept"]:
         log.info("%d duplicates kept in the test split", report["test_duplicates_kept"])
     frame = frame.loc[~duplicated]
@@ -197,7 +213,9 @@ def clean_reviews(frame, stopwords=frozenset(), repair=True, processes=1):
         ids = frame.loc[empty, "review_id"]
         log.warning(
             "%d review%s empty after cleaning (%s)",
-            len(ids), "" if len(ids) == 1 else "s", _name_rows(ids),
+            len(ids),
+            "" if len(ids) == 1 else "s",
+            _name_rows(ids),
         )
     report["empty_dropped"] = int(empty.sum())
     frame = frame.assign(
@@ -218,11 +236,15 @@ def split_reviews(frame, valid_fraction, test_fraction, seed):
     frame = frame.copy()
     has_own = frame["split"].isin(["train", "test"]).all()
     if not has_own:
-        train_idx, test_idx = _stratified(frame.index, frame["label"], test_fraction, seed)
+        train_idx, test_idx = _stratified(
+            frame.index, frame["label"], test_fraction, seed
+        )
         frame.loc[test_idx, "split"] = "test"
         frame.loc[train_idx, "split"] = "train"
     train = frame.index[frame["split"] == "train"]
-    fit_idx, valid_idx = _stratified(train, frame.loc[train, "label"], valid_fraction, seed)
+    fit_idx, valid_idx = _stratified(
+        train, frame.loc[train, "label"], valid_fraction, seed
+    )
     frame.loc[valid_idx, "split"] = "valid"
 
     in_train = set(frame.loc[frame["split"] != "test", "text_sha1"])
@@ -231,7 +253,10 @@ def split_reviews(frame, valid_fraction, test_fraction, seed):
     sizes = frame["split"].value_counts().reindex(SPLITS, fill_value=0).to_dict()
     log.info("split sizes: %s", sizes)
     log.info("%d texts stand in both train and test", overlap)
-    return frame, {"sizes": {k: int(v) for k, v in sizes.items()}, "train_test_overlap": overlap}
+    return frame, {
+        "sizes": {k: int(v) for k, v in sizes.items()},
+        "train_test_overlap": overlap,
+    }
 
 
 def _stratified(index, labels, fraction, seed):
@@ -267,11 +292,23 @@ def read_speeches(path, repair=True):
         if suspect:
             log.warning(
                 "%s: speech %d (row %d, speaker %r): %d suspect mojibake sequence%s, %s",
-                path.name, i, i + 1, speaker, suspect, "" if suspect == 1 else "s",
+                path.name,
+                i,
+                i + 1,
+                speaker,
+                suspect,
+                "" if suspect == 1 else "s",
                 "repaired" if repair else "words holding them dropped",
             )
         records.append(
-            (i, i + 1, speaker, source.strip(), textlib.normalise(speech, repair), suspect)
+            (
+                i,
+                i + 1,
+                speaker,
+                source.strip(),
+                textlib.normalise(speech, repair),
+                suspect,
+            )
         )
     return pd.DataFrame(
         records, columns=["speech_id", "row", "speaker", "source", "text", "mojibake"]

@@ -50,7 +50,11 @@ def weat(lookup, vectors, x_words, y_words, a_words, b_words, seed=0):
     Y, miss_y = _unit_rows(lookup, vectors, y_words)
     A, miss_a = _unit_rows(lookup, vectors, a_words)
     B, miss_b = _unit_rows(lookup, vectors, b_words)
-    out = {"n_x": len(X), "n_y": len(Y), "missing": " ".join(miss_x + miss_y + miss_a + miss_b)}
+    out = {
+        "n_x": len(X),
+        "n_y": len(Y),
+        "missing": " ".join(miss_x + miss_y + miss_a + miss_b),
+    }
     if min(len(X), len(Y), len(A), len(B)) < 2:
         return {**out, "effect_size": np.nan, "p_value": np.nan}
     s = np.concatenate([X, Y]) @ A.T
@@ -75,10 +79,23 @@ def embedding_association(terms, vector_sets):
         lookup = {w: i for i, w in enumerate(words)}
         for comparison, groups in terms["comparisons"].items():
             (gx, x_words), (gy, y_words) = groups.items()
-            result = weat(lookup, vectors, x_words, y_words, attrs["pleasant"],
-                          attrs["unpleasant"])
-            rows.append({"comparison": comparison, "vectors": name, "group_x": gx,
-                         "group_y": gy, **result})
+            result = weat(
+                lookup,
+                vectors,
+                x_words,
+                y_words,
+                attrs["pleasant"],
+                attrs["unpleasant"],
+            )
+            rows.append(
+                {
+                    "comparison": comparison,
+                    "vectors": name,
+                    "group_x": gx,
+                    "group_y": gy,
+                    **result,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -113,7 +130,9 @@ def template_scores(terms, score_texts, known_words):
         )
         .reset_index()
     )
-    first = groups.groupby("comparison", sort=False)["mean_probability"].transform("first")
+    first = groups.groupby("comparison", sort=False)["mean_probability"].transform(
+        "first"
+    )
     groups["gap_to_first_group"] = groups["mean_probability"] - first
     return groups, sentences
 
@@ -127,13 +146,19 @@ def representation(token_strings, labels, terms):
         for group, words in groups.items():
             words = set(words)
             mentions = np.array([not words.isdisjoint(t) for t in token_sets])
-            rows.append({
-                "comparison": comparison,
-                "group": group,
-                "reviews_mentioning": int(mentions.sum()),
-                "share_of_reviews": float(mentions.mean()) if len(mentions) else np.nan,
-                "positive_share": float(labels[mentions].mean()) if mentions.any() else np.nan,
-            })
+            rows.append(
+                {
+                    "comparison": comparison,
+                    "group": group,
+                    "reviews_mentioning": int(mentions.sum()),
+                    "share_of_reviews": float(mentions.mean())
+                    if len(mentions)
+                    else np.nan,
+                    "positive_share": float(labels[mentions].mean())
+                    if mentions.any()
+                    else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -148,7 +173,9 @@ def text_scorer(params, spec, index, stopwords, xp):
         ok = np.array([len(s) > 0 for s in sequences])
         if ok.any():
             on_device = {k: xp.asarray(v) for k, v in params.items()}
-            probabilities[ok] = predict(xp, on_device, spec, [s for s in sequences if len(s)])
+            probabilities[ok] = predict(
+                xp, on_device, spec, [s for s in sequences if len(s)]
+            )
         return probabilities
 
     return score_texts

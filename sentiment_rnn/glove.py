@@ -74,7 +74,13 @@ def parse_text(binary_lines, name):
         if found != dim:
             rejected += 1
             if rejected <= MAX_REPORTED:
-                log.warning("%s: line %d: expected %d values, found %d", name, number, dim, found)
+                log.warning(
+                    "%s: line %d: expected %d values, found %d",
+                    name,
+                    number,
+                    dim,
+                    found,
+                )
             continue
         word = " ".join(fields[:-dim])
         if word in seen:
@@ -82,7 +88,9 @@ def parse_text(binary_lines, name):
             if duplicates <= MAX_REPORTED:
                 log.warning(
                     "%s: line %d: word %r seen before; the first vector is kept",
-                    name, number, word,
+                    name,
+                    number,
+                    word,
                 )
             continue
         seen.add(word)
@@ -90,7 +98,10 @@ def parse_text(binary_lines, name):
         rows.append(np.asarray(fields[-dim:], dtype=np.float32))
     if rejected or duplicates:
         log.warning(
-            "%s: %d lines rejected, %d repeated words skipped", name, rejected, duplicates
+            "%s: %d lines rejected, %d repeated words skipped",
+            name,
+            rejected,
+            duplicates,
         )
     return words, np.stack(rows)
 

@@ -19,7 +19,11 @@ def classification_metrics(labels, probabilities, threshold=0.5):
         "precision": float(metrics.precision_score(labels, predicted, zero_division=0)),
         "recall": float(metrics.recall_score(labels, predicted, zero_division=0)),
         "f1": float(metrics.f1_score(labels, predicted, zero_division=0)),
-        "roc_auc": float(metrics.roc_auc_score(labels, probabilities)) if both_classes else None,
-        "confusion_matrix": metrics.confusion_matrix(labels, predicted, labels=[0, 1]).tolist(),
+        "roc_auc": float(metrics.roc_auc_score(labels, probabilities))
+        if both_classes
+        else None,
+        "confusion_matrix": metrics.confusion_matrix(
+            labels, predicted, labels=[0, 1]
+        ).tolist(),
         "threshold": threshold,
     }

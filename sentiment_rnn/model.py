@@ -49,12 +49,23 @@ class ModelSpec:
     head: str = "mean"
 
     def __post_init__(self):
-        assert self.cell in CELLS, f"cell {self.cell!r} is not supported; use one of {CELLS}"
-        assert self.head in HEADS, f"head {self.head!r} is not supported; use one of {HEADS}"
+        assert self.cell in CELLS, (
+            f"cell {self.cell!r} is not supported; use one of {CELLS}"
+        )
+        assert self.head in HEADS, (
+            f"head {self.head!r} is not supported; use one of {HEADS}"
+        )
 
     def shapes(self):
         V, D, H = self.vocab_size, self.embedding_dim, self.hidden_size
-        return {"E": (V, D), "Wxh": (D, H), "Whh": (H, H), "bh": (H,), "Wy": (H,), "by": (1,)}
+        return {
+            "E": (V, D),
+            "Wxh": (D, H),
+            "Whh": (H, H),
+            "bh": (H,),
+            "Wy": (H,),
+            "by": (1,),
+        }
 
 
 def init_params(spec, embeddings, rng, dtype=np.float32):
@@ -64,7 +75,9 @@ def init_params(spec, embeddings, rng, dtype=np.float32):
     shrinking at the start of training (Saxe et al., 2014).
     """
     D, H = spec.embedding_dim, spec.hidden_size
-    assert embeddings.shape == (spec.vocab_size, D), "embedding matrix does not fit the spec"
+    assert embeddings.shape == (spec.vocab_size, D), (
+        "embedding matrix does not fit the spec"
+    )
     limit = np.sqrt(6.0 / (D + H))
     q, r = np.linalg.qr(rng.normal(size=(H, H)))
     q *= np.sign(np.diag(r))  # a uniformly random orthogonal matrix
@@ -92,13 +105,17 @@ def sigmoid(xp, z):
 
 def bce_with_logits(xp, z, y):
     """Mean binary cross-entropy from logits: max(z,0) - z*y + log(1+exp(-|z|))."""
-    return xp.mean(xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.minimum(xp.abs(z), EXP_LIMIT))))
+    return xp.mean(
+        xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.minimum(xp.abs(z), EXP_LIMIT)))
+    )
 
 
 def active_rows(lengths, T):
     """steps[t]: how many rows (sorted longest first) are still running at t."""
     lengths = np.asarray(lengths)
-    assert np.all(lengths[:-1] >= lengths[1:]), "batch rows must be sorted longest first"
+    assert np.all(lengths[:-1] >= lengths[1:]), (
+        "batch rows must be sorted longest first"
+    )
     assert lengths.min() >= 1, "every row needs at least one token"
     return [int(n) for n in np.searchsorted(-lengths, -np.arange(T), side="left")]
 
@@ -173,7 +190,9 @@ def head_backward(xp, dpooled, hs, lengths, head, cache):
     T, B, H = hs.shape[0] - 1, *dpooled.shape
     if head == "mean":
         mask = (xp.arange(T)[:, None] < lengths[None, :]).astype(dpooled.dtype)
-        return mask[:, :, None] * (dpooled / lengths[:, None].astype(dpooled.dtype))[None]
+        return (
+            mask[:, :, None] * (dpooled / lengths[:, None].astype(dpooled.dtype))[None]
+        )
     if head == "last":
         dhs = xp.zeros((T, B, H), dtype=dpooled.dtype)
         dhs[lengths - 1, xp.arange(B)] = dpooled
@@ -268,7 +287,9 @@ def load_params(path):
     if head.startswith(b"\x80"):  # the opcode that opens a pickle (protocol 2+)
         raise InputError(f"{name}: model file contains pickled objects; refused")
     if not head.startswith((b"PK\x03\x04", b"\x93NUMPY")):
-        raise InputError(f"model file {name} is truncated or corrupt (not a zip archive)")
+        raise InputError(
+            f"model file {name} is truncated or corrupt (not a zip archive)"
+        )
     try:
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -279,7 +300,9 @@ def load_params(path):
         raise
     except ValueError as err:
         if "pickle" in str(err):
-            raise InputError(f"{name}: model file contains pickled objects; refused") from None
+            raise InputError(
+                f"{name}: model file contains pickled objects; refused"
+            ) from None
         raise InputError(f"model file {name} is truncated or corrupt ({err})") from None
     except (zipfile.BadZipFile, EOFError, OSError) as err:
         raise InputError(f"model file {name} is truncated or corrupt ({err})") from None
@@ -289,7 +312,9 @@ def load_params(path):
         meta = json.loads(str(arrays.pop(META_KEY)))
         spec = ModelSpec(**meta["spec"])
     except (ValueError, KeyError, TypeError, AssertionError) as err:
-        raise InputError(f"{name}: the model description ({META_KEY}) is not valid: {err!r}") from None
+        raise InputError(
+            f"{name}: the model description ({META_KEY}) is not valid: {err!r}"
+        ) from None
     for key, shape in spec.shapes().items():
         if key not in arrays:
             raise InputError(f"{name}: missing parameter {key!r}")

@@ -32,8 +32,9 @@ def init_state(xp, params, optimizer):
     return state
 
 
-def update(xp, params, grads, state, optimizer, learning_rate, beta1=0.9, beta2=0.999,
-           eps=1e-8):
+def update(
+    xp, params, grads, state, optimizer, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8
+):
     """One step on every parameter that has a gradient.
 
     Adam: Kingma & Ba (2015), Algorithm 1, with the bias corrections folded

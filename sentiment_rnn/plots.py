@@ -23,12 +23,22 @@ def speech_sentiment(speeches, path):
     """Share of positive and negative paragraphs per speech, as stacked bars."""
     scored = speeches.dropna(subset=["share_positive"])
     labels = [f"{s} ({n})" for s, n in zip(scored["speaker"], scored["n_paragraphs"])]
-    fig, ax = plt.subplots(figsize=(9, 0.5 * len(scored) + 1.5), constrained_layout=True)
+    fig, ax = plt.subplots(
+        figsize=(9, 0.5 * len(scored) + 1.5), constrained_layout=True
+    )
     ax.barh(labels, scored["share_positive"], color="C2", label="positive")
-    ax.barh(labels, 1 - scored["share_positive"], left=scored["share_positive"],
-            color="C3", label="negative")
-    ax.set(xlim=(0, 1), xlabel="share of paragraphs",
-           title="Paragraph sentiment per speech (paragraph count in brackets)")
+    ax.barh(
+        labels,
+        1 - scored["share_positive"],
+        left=scored["share_positive"],
+        color="C3",
+        label="negative",
+    )
+    ax.set(
+        xlim=(0, 1),
+        xlabel="share of paragraphs",
+        title="Paragraph sentiment per speech (paragraph count in brackets)",
+    )
     ax.invert_yaxis()
     ax.legend(loc="lower right")
     fig.savefig(path, dpi=120, format="png")

@@ -25,8 +25,9 @@ def paragraphs(text, para_len):
     return [" ".join(words[i : i + para_len]) for i in range(0, len(words), para_len)]
 
 
-def score_speeches(speeches, params, spec, index, stopwords, para_len, max_len, truncate,
-                   device="auto"):
+def score_speeches(
+    speeches, params, spec, index, stopwords, para_len, max_len, truncate, device="auto"
+):
     """(per-speech table, per-paragraph table) of positive probabilities.
 
     A speech with no tokens after cleaning is reported with 0 paragraphs and
@@ -53,8 +54,10 @@ def score_speeches(speeches, params, spec, index, stopwords, para_len, max_len, 
         kept = [s for s, ok in zip(sequences, scorable) if ok]
         paras.loc[scorable, "positive_probability"] = predict(xp, on_device, spec, kept)
     if (~scorable).any():
-        log.warning("%d paragraphs have no tokens left after cleaning; not scored",
-                    int((~scorable).sum()))
+        log.warning(
+            "%d paragraphs have no tokens left after cleaning; not scored",
+            int((~scorable).sum()),
+        )
 
     summary = []
     for speech in speeches.itertuples(index=False):
@@ -62,20 +65,33 @@ def score_speeches(speeches, params, spec, index, stopwords, para_len, max_len, 
         p = own["positive_probability"].dropna().to_numpy()
         status = "ok" if len(p) else EMPTY
         if status == EMPTY:
-            log.warning("speech %d (row %d, speaker %r): %s; not scored",
-                        speech.speech_id, speech.row, speech.speaker, EMPTY)
-        summary.append({
-            "speech_id": speech.speech_id,
-            "speaker": speech.speaker,
-            "source": speech.source,
-            "n_paragraphs": len(own),
-            "n_tokens": int(own["n_tokens"].sum()),
-            "oov_tokens": int(own["oov_tokens"].sum()),
-            "mean_positive_probability": float(p.mean()) if len(p) else np.nan,
-            "share_positive": float((p >= 0.5).mean()) if len(p) else np.nan,
-            "mojibake_repaired": int(speech.mojibake),
-            "status": status,
-        })
-    paragraph_columns = ["speech_id", "paragraph", "n_tokens", "oov_tokens",
-                         "positive_probability", "text"]
+            log.warning(
+                "speech %d (row %d, speaker %r): %s; not scored",
+                speech.speech_id,
+                speech.row,
+                speech.speaker,
+                EMPTY,
+            )
+        summary.append(
+            {
+                "speech_id": speech.speech_id,
+                "speaker": speech.speaker,
+                "source": speech.source,
+                "n_paragraphs": len(own),
+                "n_tokens": int(own["n_tokens"].sum()),
+                "oov_tokens": int(own["oov_tokens"].sum()),
+                "mean_positive_probability": float(p.mean()) if len(p) else np.nan,
+                "share_positive": float((p >= 0.5).mean()) if len(p) else np.nan,
+                "mojibake_repaired": int(speech.mojibake),
+                "status": status,
+            }
+        )
+    paragraph_columns = [
+        "speech_id",
+        "paragraph",
+        "n_tokens",
+        "oov_tokens",
+        "positive_probability",
+        "text",
+    ]
     return pd.DataFrame(summary), paras[paragraph_columns]

@@ -75,7 +75,9 @@ def make_batches(lengths, batch_size, rng):
     for start in range(0, len(order), pool):
         chunk = order[start : start + pool]
         chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
-        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+        batches.extend(
+            chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)
+        )
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
@@ -109,10 +111,14 @@ def _check_sequences(sequences, vocab_size, what):
         if len(s) == 0:
             raise InputError(f"{what}: text {i} has no tokens")
         if s.max() >= vocab_size or s.min() < 0:
-            raise InputError(f"{what}: text {i} has a token id outside 0..{vocab_size - 1}")
+            raise InputError(
+                f"{what}: text {i} has a token id outside 0..{vocab_size - 1}"
+            )
 
 
-def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerprint=""):
+def train(
+    train_data, valid_data, embeddings, settings, checkpoint=None, fingerprint=""
+):
     """Train a model; returns (best params on the host, spec, history rows, backend).
 
     `train_data` and `valid_data` are (sequences, labels): lists of int32 id
@@ -124,7 +130,11 @@ def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerp
     log.info("backend: %s", backend)
     dtype = np.dtype(s.dtype)
     spec = M.ModelSpec(
-        embeddings.shape[0], embeddings.shape[1], s.hidden_size, cell=s.cell, head=s.head
+        embeddings.shape[0],
+        embeddings.shape[1],
+        s.hidden_size,
+        cell=s.cell,
+        head=s.head,
     )
     sequences, labels = train_data
     _check_sequences(sequences, spec.vocab_size, "training data")
@@ -141,7 +151,10 @@ def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerp
     resumed = _load_checkpoint(checkpoint, fingerprint) if checkpoint else None
     if resumed is not None:
         params = {k: xp.asarray(v) for k, v in resumed["params"].items()}
-        state = {k: (xp.asarray(v) if k != "step" else v) for k, v in resumed["state"].items()}
+        state = {
+            k: (xp.asarray(v) if k != "step" else v)
+            for k, v in resumed["state"].items()
+        }
         best, history = resumed["best"], resumed["history"]
         first_epoch = len(history) + 1
         log.info("resumed from %s after epoch %d", checkpoint, len(history))
@@ -152,7 +165,9 @@ def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerp
         rng = np.random.default_rng([s.seed, epoch])
         batches = make_batches(lengths, s.batch_size, rng)
         started, tokens, loss_sum = time.perf_counter(), 0, 0.0
-        bar = tqdm(batches, desc=f"epoch {epoch}", unit="batch", disable=None, leave=False)
+        bar = tqdm(
+            batches, desc=f"epoch {epoch}", unit="batch", disable=None, leave=False
+        )
         for step, index in enumerate(bar, start=1):
             ids, lens, order = pad_batch(sequences, index)
             y = xp.asarray(labels[index[order]], dtype=dtype)
@@ -191,13 +206,20 @@ def train(train_data, valid_data, embeddings, settings, checkpoint=None, fingerp
             "backend": backend,
         }
         # without a validation part the last epoch is the best one
-        if (not history or math.isnan(valid_accuracy)
-                or valid_accuracy > max(r["valid_accuracy"] for r in history)):
+        if (
+            not history
+            or math.isnan(valid_accuracy)
+            or valid_accuracy > max(r["valid_accuracy"] for r in history)
+        ):
             best = host
         history.append(row)
         log.info(
             "epoch %d  loss %.4f  valid_loss %.4f  valid_accuracy %.4f  %.0f tokens/s  %s",
-            epoch, row["train_loss"], valid_loss, valid_accuracy, row["tokens_per_second"],
+            epoch,
+            row["train_loss"],
+            valid_loss,
+            valid_accuracy,
+            row["tokens_per_second"],
             backend,
         )
         if checkpoint:
@@ -234,7 +256,10 @@ def _load_checkpoint(path, fingerprint):
         with np.load(path, allow_pickle=False) as archive:
             meta = json.loads(str(archive["meta_json"]))
             if meta["fingerprint"] != fingerprint:
-                log.info("checkpoint %s is from other settings or data; starting afresh", path)
+                log.info(
+                    "checkpoint %s is from other settings or data; starting afresh",
+                    path,
+                )
                 return None
             out = {"params": {}, "best": {}, "state": {}, "history": meta["history"]}
             for key in archive.files:
@@ -273,5 +298,9 @@ def sample(data, size, seed):
         np.arange(len(labels)), train_size=size, random_state=seed, stratify=labels
     )
     keep = np.sort(keep)
-    log.warning("training on a sample of %d of %d reviews (max_train_reviews)", size, len(labels))
+    log.warning(
+        "training on a sample of %d of %d reviews (max_train_reviews)",
+        size,
+        len(labels),
+    )
     return [sequences[i] for i in keep], labels[keep]

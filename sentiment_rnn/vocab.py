@@ -30,7 +30,8 @@ def build_vocabulary(token_strings, min_count=1, max_size=None):
     for tokens in token_strings:
         counts.update(tokens.split())
     ranked = sorted(
-        ((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0])
+        ((w, c) for w, c in counts.items() if c >= min_count),
+        key=lambda wc: (-wc[1], wc[0]),
     )
     if max_size is not None:
         ranked = ranked[: max(0, max_size - len(SPECIALS))]
@@ -38,7 +39,10 @@ def build_vocabulary(token_strings, min_count=1, max_size=None):
     freq = [0, 0] + [c for _, c in ranked]
     log.info(
         "vocabulary: %d words kept of %d distinct (min_count=%d, max_size=%s)",
-        len(ranked), len(counts), min_count, max_size,
+        len(ranked),
+        len(counts),
+        min_count,
+        max_size,
     )
     return pd.DataFrame({"index": np.arange(len(words)), "word": words, "count": freq})
 
@@ -64,7 +68,9 @@ def encode(token_strings, index, max_tokens=None, keep="first"):
         words = tokens.split()
         if max_tokens is not None and len(words) > max_tokens:
             words = words[:max_tokens] if keep == "first" else words[-max_tokens:]
-        row = np.fromiter((index.get(w, UNK) for w in words), dtype=np.int32, count=len(words))
+        row = np.fromiter(
+            (index.get(w, UNK) for w in words), dtype=np.int32, count=len(words)
+        )
         ids.append(row)
         unknown.append(int(np.count_nonzero(row == UNK)))
     return ids, np.array(unknown, dtype=np.int64)
@@ -106,7 +112,8 @@ def embedding_matrix(vocab, glove_words, glove_vectors, seed, oov_scale):
     }
     log.info(
         "embedding coverage: %.1f%% of %d vocabulary words, %.1f%% of training tokens",
-        100 * coverage["vocabulary_share"], coverage["vocabulary_size"],
+        100 * coverage["vocabulary_share"],
+        coverage["vocabulary_size"],
         100 * coverage["token_share"],
     )
     return matrix, coverage
@@ -118,7 +125,12 @@ def read_vocabulary(path):
     Read with no NA parsing, so that words such as "nan" or "null" stay words.
     """
     table = pd.read_csv(
-        path, sep="\t", keep_default_na=False, quoting=3, dtype={"word": str}, encoding="utf-8"
+        path,
+        sep="\t",
+        keep_default_na=False,
+        quoting=3,
+        dtype={"word": str},
+        encoding="utf-8",
     )
     word_index(table)  # checks the reserved entries
     return table

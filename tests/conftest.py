@@ -33,13 +33,16 @@ def tiny_reviews(n_per_label=12, seed=0):
             picked = list(rng.choice(NEUTRAL, 4)) + list(rng.choice(words, 3))
             rng.shuffle(picked)
             length = int(rng.integers(3, len(picked) + 1))
-            out.append((" ".join(picked[:length]).capitalize() + ".<br /><br />", label))
+            out.append(
+                (" ".join(picked[:length]).capitalize() + ".<br /><br />", label)
+            )
     return out
 
 
 def write_aclimdb(path, n_per_label=12, extra_members=()):
     """A tarball laid out like aclImdb_v1.tar.gz, with train and test parts."""
     with tarfile.open(path, "w:gz") as archive:
+
         def add(name, data):
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -61,7 +64,8 @@ def write_aclimdb(path, n_per_label=12, extra_members=()):
 def write_glove(path, dim=4, seed=0):
     rng = np.random.default_rng(seed)
     lines = [
-        w + " " + " ".join(f"{v:.4f}" for v in rng.normal(size=dim)) for w in GLOVE_WORDS
+        w + " " + " ".join(f"{v:.4f}" for v in rng.normal(size=dim))
+        for w in GLOVE_WORDS
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -130,9 +134,18 @@ def write_config(folder, config):
 def run_snakemake(folder, *args, env=None, check=True):
     """Run the real snakemake command on the repository's Snakefile in `folder`."""
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(folder), "--configfile", str(Path(folder) / "config.yaml"),
-        "--cores", "2", *args,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(folder),
+        "--configfile",
+        str(Path(folder) / "config.yaml"),
+        "--cores",
+        "2",
+        *args,
     ]
     environment = {**os.environ, **(env or {})}
     result = subprocess.run(command, capture_output=True, text=True, env=environment)

@@ -6,8 +6,10 @@ points `mirror` at them (digests computed when the files are written), and a
 small model trained on the spot. Nothing here reaches the network.
 """
 
+import contextlib
 import hashlib
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -41,7 +43,9 @@ def tiny_reviews(n_per_label, seed):
         for i in range(n_per_label):
             picked = list(rng.choice(NEUTRAL, 3)) + list(rng.choice(words, 3))
             rng.shuffle(picked)
-            out.append((" ".join(picked).capitalize() + f" {i}.<br /><br />End.", label))
+            out.append(
+                (" ".join(picked).capitalize() + f" {i}.<br /><br />End.", label)
+            )
     return out
 
 
@@ -63,7 +67,8 @@ def write_aclimdb(path, n_train=8, n_test=4, extra=()):
                 polarity = "pos" if label else "neg"
                 stars = 9 if label else 2
                 add_member(
-                    archive, f"aclImdb/{split}/{polarity}/{number}_{stars}.txt",
+                    archive,
+                    f"aclImdb/{split}/{polarity}/{number}_{stars}.txt",
                     text.encode("utf-8"),
                 )
                 number += 1
@@ -76,7 +81,9 @@ def write_glove(path, dim=4, seed=0):
     """A GloVe text file of every tiny word (café, naïve included)."""
     rng = np.random.default_rng(seed)
     words = [w for w in POSITIVE + NEGATIVE + NEUTRAL + ["end"] if w != "café"]
-    lines = [w + " " + " ".join(f"{v:.4f}" for v in rng.normal(size=dim)) for w in words]
+    lines = [
+        w + " " + " ".join(f"{v:.4f}" for v in rng.normal(size=dim)) for w in words
+    ]
     lines.append("café " + " ".join(f"{0.1 * (i + 1):.1f}" for i in range(dim)))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -142,8 +149,16 @@ def write_config(folder, config, extra_text=""):
 def snakemake_command(folder, *args, cores=4):
     """The command line; the Snakefile's own `configfile:` reads folder/config.yaml."""
     return [
-        sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE),
-        "--directory", str(folder), "--cores", str(cores), *args,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(folder),
+        "--cores",
+        str(cores),
+        *args,
     ]
 
 
@@ -151,8 +166,12 @@ def run_snakemake(folder, *args, env=None, timeout=120):
     """The real snakemake command in `folder`; returns the CompletedProcess."""
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
-        snakemake_command(folder, *args), capture_output=True, text=True,
-        env=environment, timeout=timeout, cwd=folder,
+        snakemake_command(folder, *args),
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+        cwd=folder,
     )
 
 
@@ -179,32 +198,68 @@ class _Named(types.SimpleNamespace):
 
 def fake_smk(rule, log, input=None, output=None, params=None, threads=1):
     return types.SimpleNamespace(
-        rule=rule, log=[str(log)], threads=threads,
+        rule=rule,
+        log=[str(log)],
+        threads=threads,
         input=_Named(**{k: str(v) for k, v in (input or {}).items()}),
         output=_Named(**{k: str(v) for k, v in (output or {}).items()}),
         params=_Named(**(params or {})),
     )
 
 
-def tiny_model(words=("good", "bad", "film"), hidden=4, seed=0, epochs=1):
-    """(params, spec, index): a model trained for `epochs` on a few short texts."""
-    from sentiment_rnn import train, vocab
+def glove_4d(tmp_path):
+    """The 4-d glove.txt of the cases (good, bad, film) written under tmp_path."""
+    path = Path(tmp_path) / "glove.txt"
+    path.write_text(GLOVE_4D, encoding="utf-8")
+    return path
+
+
+def tiny_model(hidden=4, seed=0, epochs=1, dtype="float32"):
+    """(params, spec, index): a model trained on a few short texts.
+
+    Its vocabulary is good, bad, film; its embeddings come from the 4-d
+    GloVe lines of the cases, so the model's input size is 4.
+    """
+    from sentiment_rnn import glove, train, vocab
 
     rows = ["good film", "good good", "bad film", "bad bad", "good", "bad"]
     labels = np.array([1, 1, 0, 0, 1, 0], dtype=np.float32)
     table = vocab.build_vocabulary(rows, min_count=1)
     index = vocab.word_index(table)
-    glove_words = list(words)
-    glove_vectors = np.random.default_rng(seed).normal(size=(len(glove_words), 4))
-    matrix, _ = vocab.embedding_matrix(
-        table, glove_words, glove_vectors.astype(np.float32), seed=42, oov_scale=0.1
+    words, vectors = glove.parse_text(
+        GLOVE_4D.encode("utf-8").splitlines(True), "glove.txt"
     )
+    matrix, _ = vocab.embedding_matrix(table, words, vectors, seed=42, oov_scale=0.1)
     sequences, _ = vocab.encode(rows, index)
     settings = train.TrainSettings(
-        hidden_size=hidden, epochs=epochs, batch_size=2, device="cpu", patience=0,
+        hidden_size=hidden,
+        epochs=epochs,
+        batch_size=2,
+        device="cpu",
+        patience=0,
         seed=seed,
+        dtype=dtype,
     )
     params, spec, _, _ = train.train(
         (sequences, labels), (sequences, labels), matrix, settings
     )
     return params, spec, index
+
+
+@contextlib.contextmanager
+def isolated_logging():
+    """Undo what a stage script's `start_logging` does to the root logger."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+        logging.captureWarnings(False)

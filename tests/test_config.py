@@ -1,8 +1,8 @@
 """The config schema: defaults, types and messages."""
 
 import pytest
-
 from conftest import REPO
+
 from sentiment_rnn.config import ConfigError, load_schema, validate_config
 
 SCHEMA = load_schema(REPO / "workflow/schemas/config.schema.yaml")
@@ -16,7 +16,11 @@ def test_repository_config_is_valid(copy_repo_config):
 def test_every_key_is_described_and_defaulted():
     for key, spec in SCHEMA["properties"].items():
         assert spec.get("description"), f"{key} has no description"
-        assert "default" in spec or key in ("reviews", "speeches", "glove_package_sha256"), key
+        assert "default" in spec or key in (
+            "reviews",
+            "speeches",
+            "glove_package_sha256",
+        ), key
 
 
 def test_config_yaml_comments_every_schema_key():
@@ -30,13 +34,25 @@ def test_empty_value_takes_the_default(copy_repo_config):
     assert validate_config(copy_repo_config, SCHEMA)["para_len"] == 100
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("para_len", 0, r"para_len: expected a value >= 1, got 0"),
-    ("learning_rate", "1e-3", r"learning_rate must be a number, got string '1e-3'"),
-    ("head", "first", r"head: expected one of \['mean', 'max', 'last'\], got 'first'"),
-    ("epochs", 2.5, r"epochs must be an integer, got number 2.5"),
-    ("hidden_sise", 3, r"Additional properties are not allowed \('hidden_sise' was unexpected\)"),
-], ids=["zero", "yaml-1.1-exponent", "enum", "float-for-int", "typo"])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("para_len", 0, r"para_len: expected a value >= 1, got 0"),
+        ("learning_rate", "1e-3", r"learning_rate must be a number, got string '1e-3'"),
+        (
+            "head",
+            "first",
+            r"head: expected one of \['mean', 'max', 'last'\], got 'first'",
+        ),
+        ("epochs", 2.5, r"epochs must be an integer, got number 2.5"),
+        (
+            "hidden_sise",
+            3,
+            r"Additional properties are not allowed \('hidden_sise' was unexpected\)",
+        ),
+    ],
+    ids=["zero", "yaml-1.1-exponent", "enum", "float-for-int", "typo"],
+)
 def test_bad_values_are_named(copy_repo_config, key, value, message):
     copy_repo_config[key] = value
     with pytest.raises(ConfigError, match=message):

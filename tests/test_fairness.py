@@ -30,23 +30,32 @@ def vectors(shift):
 def test_weat_effect_size_follows_the_built_in_lean():
     words, vecs = vectors(0.5)
     lookup = {w: i for i, w in enumerate(words)}
-    leaning = fairness.weat(lookup, vecs, *TERMS["comparisons"]["toy"].values(),
-                            TERMS["attributes"]["pleasant"], TERMS["attributes"]["unpleasant"])
+    leaning = fairness.weat(
+        lookup,
+        vecs,
+        *TERMS["comparisons"]["toy"].values(),
+        TERMS["attributes"]["pleasant"],
+        TERMS["attributes"]["unpleasant"],
+    )
     assert leaning["effect_size"] > 1.5
     assert leaning["p_value"] == pytest.approx(0.05, abs=0.03)  # 1 of 20 partitions
     words, vecs = vectors(-0.5)
-    reversed_lean = fairness.weat({w: i for i, w in enumerate(words)}, vecs,
-                                  *TERMS["comparisons"]["toy"].values(),
-                                  TERMS["attributes"]["pleasant"],
-                                  TERMS["attributes"]["unpleasant"])
+    reversed_lean = fairness.weat(
+        {w: i for i, w in enumerate(words)},
+        vecs,
+        *TERMS["comparisons"]["toy"].values(),
+        TERMS["attributes"]["pleasant"],
+        TERMS["attributes"]["unpleasant"],
+    )
     assert reversed_lean["effect_size"] < -1.5 and reversed_lean["p_value"] > 0.9
 
 
 def test_weat_names_missing_words_and_needs_two_per_group():
     words, vecs = vectors(0.5)
     lookup = {w: i for i, w in enumerate(words)}
-    result = fairness.weat(lookup, vecs, ["xa", "nope"], ["ya", "yb"], ["joy", "love"],
-                           ["pain", "hate"])
+    result = fairness.weat(
+        lookup, vecs, ["xa", "nope"], ["ya", "yb"], ["joy", "love"], ["pain", "hate"]
+    )
     assert result["missing"] == "nope" and np.isnan(result["effect_size"])
 
 
@@ -58,10 +67,14 @@ def test_template_scores_use_every_template_and_report_gaps():
     assert len(sentences) == 12
     assert groups["mean_probability"].tolist() == pytest.approx([0.8, 0.4])
     assert groups["gap_to_first_group"].tolist() == pytest.approx([0.0, -0.4])
-    assert groups["share_of_words_in_vocabulary"].tolist() == pytest.approx([1 / 3, 1 / 3])
+    assert groups["share_of_words_in_vocabulary"].tolist() == pytest.approx(
+        [1 / 3, 1 / 3]
+    )
 
 
 def test_representation_counts_reviews_mentioning_each_group():
-    table = fairness.representation(["xa film", "ya ya", "film", "xb ya"], [1, 0, 1, 0], TERMS)
+    table = fairness.representation(
+        ["xa film", "ya ya", "film", "xb ya"], [1, 0, 1, 0], TERMS
+    )
     assert table["reviews_mentioning"].tolist() == [2, 2]
     assert table["positive_share"].tolist() == pytest.approx([0.5, 0.0])

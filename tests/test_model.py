@@ -32,7 +32,9 @@ def test_every_gradient_matches_finite_differences(head):
     rng = np.random.default_rng(0)
     spec, params = fresh_params(head, rng)
     ids, lengths, labels = tiny_batch(rng)
-    _, grads = M.loss_and_grads(np, params, spec, ids, lengths, labels, train_embeddings=True)
+    _, grads = M.loss_and_grads(
+        np, params, spec, ids, lengths, labels, train_embeddings=True
+    )
     eps = 1e-6
     for name, value in params.items():
         numeric = np.zeros_like(value)
@@ -54,7 +56,9 @@ def test_embedding_gradient_adds_up_repeated_words():
     rng = np.random.default_rng(1)
     spec, params = fresh_params("mean", rng)
     ids = np.array([[3, 3, 3]], dtype=np.int32)
-    _, grads = M.loss_and_grads(np, params, spec, ids, np.array([3]), np.array([1.0]), True)
+    _, grads = M.loss_and_grads(
+        np, params, spec, ids, np.array([3]), np.array([1.0]), True
+    )
     assert np.abs(grads["E"][3]).sum() > 0
     assert np.all(grads["E"][np.arange(V) != 3] == 0)
 
@@ -66,7 +70,9 @@ def test_a_review_scores_the_same_alone_and_in_a_padded_batch(head):
     ids, lengths, _ = tiny_batch(rng, lengths=(7, 4, 2))
     together = M.predict_proba(np, params, spec, ids, lengths)
     for row, n in enumerate(lengths):
-        alone = M.predict_proba(np, params, spec, ids[row : row + 1, :n], lengths[row : row + 1])
+        alone = M.predict_proba(
+            np, params, spec, ids[row : row + 1, :n], lengths[row : row + 1]
+        )
         assert alone[0] == pytest.approx(together[row], abs=1e-12)
 
 
@@ -96,8 +102,12 @@ def test_hand_worked_one_step():
     """One token, H=1: p = sigmoid(tanh(x*Wxh + bh) * Wy + by)."""
     spec = M.ModelSpec(vocab_size=2, embedding_dim=1, hidden_size=1)
     params = {
-        "E": np.array([[0.0], [2.0]]), "Wxh": np.array([[0.5]]), "Whh": np.array([[9.0]]),
-        "bh": np.array([0.0]), "Wy": np.array([3.0]), "by": np.array([-1.0]),
+        "E": np.array([[0.0], [2.0]]),
+        "Wxh": np.array([[0.5]]),
+        "Whh": np.array([[9.0]]),
+        "bh": np.array([0.0]),
+        "Wy": np.array([3.0]),
+        "by": np.array([-1.0]),
     }
     # h = tanh(2 * 0.5) = 0.761594; z = 3 * 0.761594 - 1 = 1.284782;
     # p = 1 / (1 + exp(-1.284782)) = 1 / 1.276716 = 0.783263
@@ -133,7 +143,9 @@ def test_truncated_model_file_is_named(tmp_path):
     spec, params = fresh_params("mean", rng)
     path = save(tmp_path, params, spec)
     path.write_bytes(path.read_bytes()[:100])
-    with pytest.raises(InputError, match="model file params.npz is truncated or corrupt"):
+    with pytest.raises(
+        InputError, match="model file params.npz is truncated or corrupt"
+    ):
         M.load_params(path)
 
 
@@ -141,7 +153,9 @@ def test_wrong_shape_and_missing_parameter_are_named(tmp_path):
     rng = np.random.default_rng(7)
     spec, params = fresh_params("mean", rng)
     bad = dict(params, Whh=np.zeros((2, 2)))
-    with pytest.raises(InputError, match=r"parameter 'Whh' has shape \(2, 2\) expected \(4, 4\)"):
+    with pytest.raises(
+        InputError, match=r"parameter 'Whh' has shape \(2, 2\) expected \(4, 4\)"
+    ):
         M.load_params(save(tmp_path, bad, spec))
     del params["Wy"]
     with pytest.raises(InputError, match="missing parameter 'Wy'"):

@@ -8,9 +8,16 @@ from sentiment_rnn import model as M
 from sentiment_rnn import score
 
 
-@pytest.mark.parametrize("n_words, para_len, sizes", [
-    (120, 100, [100, 20]), (100, 100, [100]), (3, 100, [3]), (0, 100, []), (7, 2, [2, 2, 2, 1]),
-])
+@pytest.mark.parametrize(
+    "n_words, para_len, sizes",
+    [
+        (120, 100, [100, 20]),
+        (100, 100, [100]),
+        (3, 100, [3]),
+        (0, 100, []),
+        (7, 2, [2, 2, 2, 1]),
+    ],
+)
 def test_paragraphs_keep_every_word_in_order(n_words, para_len, sizes):
     words = [f"w{i}." for i in range(n_words)]
     paras = score.paragraphs(" ".join(words), para_len)
@@ -23,16 +30,27 @@ def test_scoring_reports_empty_speeches_and_unknown_words():
     index = {"<pad>": 0, "<unk>": 1, "good": 2, "film": 3}
     spec = M.ModelSpec(vocab_size=4, embedding_dim=3, hidden_size=2)
     params = M.init_params(spec, rng.normal(size=(4, 3)), rng)
-    speeches = pd.DataFrame({
-        "speech_id": [1, 2], "row": [2, 3], "speaker": ["A", "B"], "source": ["s", "s"],
-        "text": ["good qwzx film", "!!! ..."], "mojibake": [0, 0],
-    })
-    table, paras = score.score_speeches(speeches, params, spec, index, frozenset(), 100, 256,
-                                        "first", "cpu")
+    speeches = pd.DataFrame(
+        {
+            "speech_id": [1, 2],
+            "row": [2, 3],
+            "speaker": ["A", "B"],
+            "source": ["s", "s"],
+            "text": ["good qwzx film", "!!! ..."],
+            "mojibake": [0, 0],
+        }
+    )
+    table, paras = score.score_speeches(
+        speeches, params, spec, index, frozenset(), 100, 256, "first", "cpu"
+    )
     assert table["status"].tolist() == ["ok", score.EMPTY]
     assert table["n_paragraphs"].tolist() == [1, 0]
     assert table["oov_tokens"].tolist() == [1, 0]
     assert np.isnan(table.loc[1, "mean_positive_probability"])
-    again, _ = score.score_speeches(speeches, params, spec, index, frozenset(), 100, 256,
-                                    "first", "cpu")
-    assert again.loc[0, "mean_positive_probability"] == table.loc[0, "mean_positive_probability"]
+    again, _ = score.score_speeches(
+        speeches, params, spec, index, frozenset(), 100, 256, "first", "cpu"
+    )
+    assert (
+        again.loc[0, "mean_positive_probability"]
+        == table.loc[0, "mean_positive_probability"]
+    )

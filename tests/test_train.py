@@ -25,8 +25,9 @@ def embeddings(vocab_size=12, dim=3, seed=1):
     return np.random.default_rng(seed).normal(size=(vocab_size, dim)).astype(np.float32)
 
 
-SETTINGS = train.TrainSettings(hidden_size=5, epochs=3, batch_size=8, device="cpu",
-                               learning_rate=0.01, patience=0)
+SETTINGS = train.TrainSettings(
+    hidden_size=5, epochs=3, batch_size=8, device="cpu", learning_rate=0.01, patience=0
+)
 
 
 def test_clip_by_global_norm_scales_all_gradients_together():
@@ -61,7 +62,9 @@ def test_same_seed_same_model():
 
 def test_resume_after_interruption_gives_the_uninterrupted_result(tmp_path):
     checkpoint = tmp_path / "checkpoint.npz"
-    whole, _, history, _ = train.train(tiny_data(), tiny_data(8, 5), embeddings(), SETTINGS)
+    whole, _, history, _ = train.train(
+        tiny_data(), tiny_data(8, 5), embeddings(), SETTINGS
+    )
 
     # an interrupted run: epoch 1 done and checkpointed, then stopped
     short = train.TrainSettings(**{**SETTINGS.__dict__, "epochs": 1})
@@ -92,22 +95,33 @@ def test_early_stopping_waits_patience_epochs():
 
 
 def test_non_finite_loss_stops_training_and_names_the_step():
-    settings = train.TrainSettings(**{**SETTINGS.__dict__, "learning_rate": 1e38, "clip_norm": 0})
+    settings = train.TrainSettings(
+        **{**SETTINGS.__dict__, "learning_rate": 1e38, "clip_norm": 0}
+    )
     message = r"non-finite loss at epoch 1, step \d+ \(try lower learning_rate or gradient clipping\)"
-    with pytest.raises(train.TrainingDiverged, match=message), np.errstate(all="ignore"):
+    with (
+        pytest.raises(train.TrainingDiverged, match=message),
+        np.errstate(all="ignore"),
+    ):
         train.train(tiny_data(), tiny_data(8, 5), embeddings(), settings)
 
 
 def test_token_ids_outside_the_vocabulary_are_refused():
     sequences, labels = tiny_data()
     sequences[3] = np.array([1, 99], dtype=np.int32)
-    with pytest.raises(InputError, match="training data: text 3 has a token id outside 0..11"):
+    with pytest.raises(
+        InputError, match="training data: text 3 has a token id outside 0..11"
+    ):
         train.train((sequences, labels), tiny_data(8, 5), embeddings(), SETTINGS)
 
 
 def test_the_model_learns_the_tiny_task():
-    settings = train.TrainSettings(**{**SETTINGS.__dict__, "epochs": 30, "learning_rate": 0.03})
-    params, spec, _, _ = train.train(tiny_data(200), tiny_data(40, 5), embeddings(), settings)
+    settings = train.TrainSettings(
+        **{**SETTINGS.__dict__, "epochs": 30, "learning_rate": 0.03}
+    )
+    params, spec, _, _ = train.train(
+        tiny_data(200), tiny_data(40, 5), embeddings(), settings
+    )
     metrics = train.evaluate(params, spec, tiny_data(100, seed=9), "cpu")
     assert metrics["accuracy"] > 0.9
 

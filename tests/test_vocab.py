@@ -30,14 +30,21 @@ def test_vocabulary_file_keeps_words_that_look_like_missing_values(tmp_path):
     table = vocab.build_vocabulary(["nan null na none"])
     path = tmp_path / "vocab.tsv"
     table.to_csv(path, sep="\t", index=False)
-    assert vocab.read_vocabulary(path)["word"].tolist()[2:] == ["na", "nan", "none", "null"]
+    assert vocab.read_vocabulary(path)["word"].tolist()[2:] == [
+        "na",
+        "nan",
+        "none",
+        "null",
+    ]
 
 
 def test_embedding_matrix_rows_and_coverage():
     table = vocab.build_vocabulary(["good good film qwzx"])
     glove_words = ["film", "good", "bad"]
     vectors = np.arange(6, dtype=np.float32).reshape(3, 2)
-    matrix, coverage = vocab.embedding_matrix(table, glove_words, vectors, seed=1, oov_scale=0.1)
+    matrix, coverage = vocab.embedding_matrix(
+        table, glove_words, vectors, seed=1, oov_scale=0.1
+    )
     rows = dict(zip(table["word"], matrix))
     np.testing.assert_array_equal(rows["good"], [2, 3])
     np.testing.assert_array_equal(rows["<pad>"], [0, 0])
@@ -56,6 +63,8 @@ def test_unknown_word_vectors_depend_on_word_and_seed_only():
 
 
 def test_embedding_dim_mismatch_names_the_file():
-    with pytest.raises(ValueError, match="glove.txt has 4 values per word but embedding_dim is 300"):
+    with pytest.raises(
+        ValueError, match="glove.txt has 4 values per word but embedding_dim is 300"
+    ):
         vocab.check_dim(4, 300, "glove.txt")
     vocab.check_dim(4, None, "glove.txt")  # unset: inferred

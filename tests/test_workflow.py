@@ -11,9 +11,18 @@ from conftest import planned_jobs, run_snakemake, write_config
 pytestmark = pytest.mark.slow
 
 AFTER_TRAINING = {
-    "train_model", "plot_training", "score_speeches", "plot_speech_scores", "measure_bias",
+    "train_model",
+    "plot_training",
+    "score_speeches",
+    "plot_speech_scores",
+    "measure_bias",
 }
-AFTER_CLEANING = {"clean_reviews", "split_reviews", "build_vocabulary", "build_embeddings"}
+AFTER_CLEANING = {
+    "clean_reviews",
+    "split_reviews",
+    "build_vocabulary",
+    "build_embeddings",
+}
 
 
 def edit_config(folder, **changes):
@@ -31,7 +40,10 @@ def test_end_to_end_and_reruns(workspace):
     assert (speeches["n_paragraphs"] > 0).all()
     assert speeches["mean_positive_probability"].between(0, 1).all()
     paragraphs = pd.read_csv(workspace / "results/paragraph_scores.csv")
-    assert paragraphs.groupby("speech_id").size().tolist() == speeches["n_paragraphs"].tolist()
+    assert (
+        paragraphs.groupby("speech_id").size().tolist()
+        == speeches["n_paragraphs"].tolist()
+    )
     metrics = json.loads((workspace / "results/model/test_metrics.json").read_text())
     assert {"accuracy", "precision", "recall", "f1", "confusion_matrix"} <= set(metrics)
     assert np.array(metrics["confusion_matrix"]).sum() == metrics["n"] == 24

@@ -3,12 +3,22 @@
 import os
 
 try:
-    from sentiment_rnn.config import load_schema, validate_config
+    from sentiment_rnn.config import check_yaml_file, load_schema, validate_config
 except ImportError as err:
     raise ImportError(
         f"the sentiment_rnn package is not importable ({err}); "
         "install the project first: pip install -e ."
     ) from None
+
+# Job scripts read and write UTF-8 whatever the machine's locale (a C or
+# ASCII locale would make non-ASCII file names and text fail in them).
+os.environ.update(PYTHONUTF8="1")
+
+
+check_yaml_file("config.yaml")
+
+
+configfile: "config.yaml"
 
 
 validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))

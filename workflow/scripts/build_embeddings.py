@@ -11,7 +11,11 @@ from sentiment_rnn.stage import start_logging, write_json, write_npy
 
 def main(smk):
     vocab_path = smk.input.vocab
-    vectors_path, words_path, info_path = smk.input.vectors, smk.input.words, smk.input.info
+    vectors_path, words_path, info_path = (
+        smk.input.vectors,
+        smk.input.words,
+        smk.input.info,
+    )
     embedding_dim = smk.params.embedding_dim
     oov_scale = smk.params.oov_scale
     seed = smk.params.seed
@@ -25,7 +29,9 @@ def main(smk):
     matrix, coverage = vocab.embedding_matrix(table, words, vectors, seed, oov_scale)
     write_npy(matrix, smk.output.matrix)
     write_json(smk.output.coverage, coverage)
-    done(f"matrix {matrix.shape}, {100 * coverage['token_share']:.1f}% of tokens covered")
+    done(
+        f"matrix {matrix.shape}, {100 * coverage['token_share']:.1f}% of tokens covered"
+    )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ def main(smk):
     done = start_logging(smk.log[0], smk.rule)
     frame = datasets.read_speeches(speeches, repair)
     write_parquet(frame, smk.output.speeches)
-    done(f"{len(frame)} speeches, {int(frame['mojibake'].sum())} suspect sequences found")
+    done(
+        f"{len(frame)} speeches, {int(frame['mojibake'].sum())} suspect sequences found"
+    )
 
 
 if __name__ == "__main__":

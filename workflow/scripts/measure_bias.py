@@ -14,7 +14,11 @@ from sentiment_rnn.stage import start_logging, write_csv
 def main(smk):
     terms_path = smk.input.terms
     vectors_path, words_path = smk.input.vectors, smk.input.words
-    params_path, vocab_path, reviews_path = smk.input.params, smk.input.vocab, smk.input.reviews
+    params_path, vocab_path, reviews_path = (
+        smk.input.params,
+        smk.input.vocab,
+        smk.input.reviews,
+    )
     stopwords = text.stopword_set(smk.params.stopwords, smk.params.extra_stopwords)
     device = smk.params.device
     out = smk.output
@@ -25,7 +29,10 @@ def main(smk):
     params, spec, _ = model.load_params(params_path)
     table = vocab.read_vocabulary(vocab_path)
     vector_sets = {
-        "glove": (pd.read_parquet(words_path)["word"].tolist(), np.load(vectors_path, mmap_mode="r")),
+        "glove": (
+            pd.read_parquet(words_path)["word"].tolist(),
+            np.load(vectors_path, mmap_mode="r"),
+        ),
         "model": (table["word"].tolist(), params["E"]),
     }
     association = fairness.embedding_association(terms, vector_sets)
@@ -46,7 +53,10 @@ def main(smk):
     for row in association.itertuples():
         logging.getLogger("measure_bias").info(
             "%s, %s vectors: WEAT effect size %.2f (p = %.3f)",
-            row.comparison, row.vectors, row.effect_size, row.p_value,
+            row.comparison,
+            row.vectors,
+            row.effect_size,
+            row.p_value,
         )
     done(f"{len(association)} associations, {len(sentences)} template sentences scored")
 

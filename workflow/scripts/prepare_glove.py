@@ -24,7 +24,9 @@ def main(smk):
         name = "glove.txt"
     write_npy(vectors, out.vectors)
     write_parquet(pd.DataFrame({"word": words}), out.words)
-    write_json(out.info, {"source": name, "words": len(words), "dim": int(vectors.shape[1])})
+    write_json(
+        out.info, {"source": name, "words": len(words), "dim": int(vectors.shape[1])}
+    )
     done(f"{len(words)} vectors of width {vectors.shape[1]} from {name}")
 
 

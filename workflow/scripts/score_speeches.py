@@ -8,11 +8,17 @@ from sentiment_rnn.stage import start_logging, write_csv
 
 def main(smk):
     speeches_path, params_path, vocab_path = (
-        smk.input.speeches, smk.input.params, smk.input.vocab
+        smk.input.speeches,
+        smk.input.params,
+        smk.input.vocab,
     )
     para_len = smk.params.para_len
     stopwords = text.stopword_set(smk.params.stopwords, smk.params.extra_stopwords)
-    max_len, truncate, device = smk.params.max_len, smk.params.truncate, smk.params.device
+    max_len, truncate, device = (
+        smk.params.max_len,
+        smk.params.truncate,
+        smk.params.device,
+    )
 
     done = start_logging(smk.log[0], smk.rule)
     params, spec, _ = model.load_params(params_path)
@@ -23,8 +29,15 @@ def main(smk):
             f"expects {spec.vocab_size}"
         )
     speeches, paragraphs = score.score_speeches(
-        pd.read_parquet(speeches_path), params, spec, vocab.word_index(table),
-        stopwords, para_len, max_len, truncate, device,
+        pd.read_parquet(speeches_path),
+        params,
+        spec,
+        vocab.word_index(table),
+        stopwords,
+        para_len,
+        max_len,
+        truncate,
+        device,
     )
     write_csv(speeches, smk.output.speeches)
     write_csv(paragraphs, smk.output.paragraphs)

@@ -13,7 +13,11 @@ from sentiment_rnn.stage import start_logging, write_csv, write_json
 
 
 def main(smk):
-    reviews_path, vocab_path, matrix_path = smk.input.reviews, smk.input.vocab, smk.input.matrix
+    reviews_path, vocab_path, matrix_path = (
+        smk.input.reviews,
+        smk.input.vocab,
+        smk.input.matrix,
+    )
     checkpoint = Path(smk.params.checkpoint)
     max_len, truncate = smk.params.max_len, smk.params.truncate
     max_train_reviews = smk.params.max_train_reviews
@@ -45,7 +49,9 @@ def main(smk):
     with atomic_path(out.params) as tmp:
         model.save_params(tmp, params, spec, {"max_len": max_len, "truncate": truncate})
     write_csv(pd.DataFrame(history), out.history)
-    write_json(out.test_metrics, {**metrics, "backend": backend, "epochs": len(history)})
+    write_json(
+        out.test_metrics, {**metrics, "backend": backend, "epochs": len(history)}
+    )
     checkpoint.unlink(missing_ok=True)
     done(
         f"{len(data['train'][0])} training reviews, {len(history)} epochs, "
