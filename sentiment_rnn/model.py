@@ -139,10 +139,11 @@ def rnn_forward(xp, params, X, steps):
     return hs
 
 
-def rnn_backward(xp, params, X, hs, dhs, steps):
+def rnn_backward(xp, params, X, hs, dhs, steps, want_dX=True):
     """Backpropagation through time. dhs (T, B, H) is dLoss/dh_t from the head.
 
-    Returns the weight gradients and dX (T, B, D).
+    Returns the weight gradients and dX (T, B, D), or None for dX when
+    `want_dX` is false (frozen embeddings need no input gradient).
     """
     T, B, D = X.shape
     Whh = params["Whh"]
@@ -166,7 +167,7 @@ def rnn_backward(xp, params, X, hs, dhs, steps):
         "Whh": hs[:-1].reshape(T * B, H).T @ dA2,
         "bh": dA2.sum(axis=0),
     }
-    dX = (dA2 @ params["Wxh"].T).reshape(T, B, D)
+    dX = (dA2 @ params["Wxh"].T).reshape(T, B, D) if want_dX else None
     return grads, dX
 
 
@@ -228,7 +229,7 @@ def backward(xp, params, spec, cache, dz, train_embeddings):
     dhs = head_backward(xp, dpooled, hs, lengths, spec.head, head_cache)
 
     # recurrence
-    cell_grads, dX = rnn_backward(xp, params, X, hs, dhs, steps)
+    cell_grads, dX = rnn_backward(xp, params, X, hs, dhs, steps, train_embeddings)
     grads.update(cell_grads)
 
     # embeddings: repeated ids must add up, so scatter-add, not assignment

@@ -12,14 +12,10 @@ import logging
 import re
 
 import pytest
+import support as S
 import yaml
 
 from sentiment_rnn.config import ConfigError, load_schema, validate_config
-
-try:
-    from . import test_case_support as S
-except ImportError:
-    import test_case_support as S
 
 SHA = "0" * 64
 BASE = {

@@ -12,14 +12,10 @@ import tarfile
 
 import pandas as pd
 import pytest
+import support as S
 
 from sentiment_rnn import datasets, vocab
 from sentiment_rnn.errors import InputError
-
-try:
-    from . import test_case_support as S
-except ImportError:
-    import test_case_support as S
 
 
 def write(path, data):

@@ -13,14 +13,10 @@ import zipfile
 
 import numpy as np
 import pytest
+import support as S
 
 from sentiment_rnn import glove
 from sentiment_rnn.errors import InputError
-
-try:
-    from . import test_case_support as S
-except ImportError:
-    import test_case_support as S
 
 MALFORMED = (
     "the 0.1 0.2 0.3\n"

@@ -14,14 +14,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import support as S
 
 from sentiment_rnn import model, vocab
 from sentiment_rnn.errors import InputError
-
-try:
-    from . import test_case_support as S
-except ImportError:
-    import test_case_support as S
 
 SPEC = model.ModelSpec(vocab_size=5, embedding_dim=4, hidden_size=3)
 

@@ -10,13 +10,9 @@ import math
 
 import numpy as np
 import pytest
+import support as S
 
 from sentiment_rnn import datasets, score
-
-try:
-    from . import test_case_support as S
-except ImportError:
-    import test_case_support as S
 
 
 @pytest.fixture(scope="module")

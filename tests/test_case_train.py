@@ -15,14 +15,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import support as S
 
 from sentiment_rnn import metrics, model, train, vocab
 from sentiment_rnn.errors import InputError
-
-try:
-    from . import test_case_support as S
-except ImportError:
-    import test_case_support as S
 
 NON_FINITE = re.escape("(try lower learning_rate or gradient clipping)")
 

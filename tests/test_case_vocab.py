@@ -12,15 +12,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import support as S
 
 from sentiment_rnn import glove, train, vocab
 from sentiment_rnn.errors import InputError
-
-try:
-    from . import test_case_support as S
-except ImportError:
-    import test_case_support as S
-
 
 # --- EMB-DIM-MISMATCH --------------------------------------------------------
 

@@ -16,11 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-
-try:
-    from . import test_case_support as S
-except ImportError:
-    import test_case_support as S
+import support as S
 
 pytestmark = pytest.mark.slow
 

@@ -1,11 +1,11 @@
 """The config schema: defaults, types and messages."""
 
 import pytest
-from conftest import REPO
+import support as S
 
 from sentiment_rnn.config import ConfigError, load_schema, validate_config
 
-SCHEMA = load_schema(REPO / "workflow/schemas/config.schema.yaml")
+SCHEMA = load_schema(S.REPO / "workflow/schemas/config.schema.yaml")
 
 
 def test_repository_config_is_valid(copy_repo_config):
@@ -24,7 +24,7 @@ def test_every_key_is_described_and_defaulted():
 
 
 def test_config_yaml_comments_every_schema_key():
-    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    text = (S.REPO / "config.yaml").read_text(encoding="utf-8")
     for key in SCHEMA["properties"]:
         assert f"\n{key}:" in text, f"{key} missing from config.yaml"
 

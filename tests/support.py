@@ -1,4 +1,4 @@
-"""Tiny inputs and helpers shared by the tests/test_case_*.py files.
+"""Tiny inputs and helpers shared by the tests.
 
 This module holds no tests. Everything is made in code under a tmp folder:
 an aclImdb-style tarball, a speeches.csv, a 4-d GloVe text file, a config that
