@@ -16,6 +16,8 @@ rule measure_bias:
         representation="results/bias/representation.csv",
     log:
         "results/logs/measure_bias.log",
+    benchmark:
+        "results/benchmarks/measure_bias.tsv"
     params:
         stopwords=config["stopwords"],
         extra_stopwords=config["extra_stopwords"],

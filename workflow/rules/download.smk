@@ -7,6 +7,8 @@ rule download_reviews:
         reviews=reviews_download(),
     log:
         "results/logs/download_reviews.log",
+    benchmark:
+        "results/benchmarks/download_reviews.tsv"
     params:
         source=config["reviews"],
         mirror=config["mirror"],
@@ -21,6 +23,8 @@ rule download_speeches:
         speeches="data/raw/speeches.csv",
     log:
         "results/logs/download_speeches.log",
+    benchmark:
+        "results/benchmarks/download_speeches.tsv"
     params:
         source=config["speeches"],
         mirror=config["mirror"],
@@ -35,6 +39,8 @@ rule download_glove:
         glove="data/raw/glove.{suffix}",
     log:
         "results/logs/download_glove_{suffix}.log",
+    benchmark:
+        "results/benchmarks/download_glove_{suffix}.tsv"
     params:
         source=config["glove"],
         mirror=config["mirror"],

@@ -41,6 +41,8 @@ rule plot_training:
         plot="results/plots/training_curves.png",
     log:
         "results/logs/plot_training.log",
+    benchmark:
+        "results/benchmarks/plot_training.tsv"
     conda:
         CONDA_ENV
     script:

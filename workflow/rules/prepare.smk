@@ -31,6 +31,8 @@ rule split_reviews:
         report="results/split/report.json",
     log:
         "results/logs/split_reviews.log",
+    benchmark:
+        "results/benchmarks/split_reviews.tsv"
     params:
         valid_fraction=config["valid_fraction"],
         test_fraction=config["test_fraction"],
@@ -48,6 +50,8 @@ rule build_vocabulary:
         vocab="results/vocab/vocab.tsv",
     log:
         "results/logs/build_vocabulary.log",
+    benchmark:
+        "results/benchmarks/build_vocabulary.tsv"
     params:
         min_count=config["min_count"],
         max_vocab=config["max_vocab"],
@@ -87,6 +91,8 @@ rule clean_speeches:
         speeches="results/clean/speeches.parquet",
     log:
         "results/logs/clean_speeches.log",
+    benchmark:
+        "results/benchmarks/clean_speeches.tsv"
     params:
         repair_encoding=config["repair_encoding"],
     conda:

@@ -11,6 +11,8 @@ rule score_speeches:
         paragraphs="results/paragraph_scores.csv",
     log:
         "results/logs/score_speeches.log",
+    benchmark:
+        "results/benchmarks/score_speeches.tsv"
     params:
         para_len=config["para_len"],
         stopwords=config["stopwords"],
@@ -31,6 +33,8 @@ rule plot_speech_scores:
         plot="results/plots/speech_sentiment.png",
     log:
         "results/logs/plot_speech_scores.log",
+    benchmark:
+        "results/benchmarks/plot_speech_scores.tsv"
     conda:
         CONDA_ENV
     script:
