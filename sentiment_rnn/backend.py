@@ -6,6 +6,7 @@ the same functions run on both. Host/device copies happen only at the edges:
 parameters come out.
 """
 
+import functools
 import logging
 
 import numpy as np
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 DEVICES = ("auto", "cpu", "cuda")
 
 
+@functools.cache  # probe once per process, so the log says it once
 def _cupy_with_device():
     """The cupy module when it imports and sees a CUDA device, else a reason."""
     try:
@@ -47,8 +49,13 @@ def get_backend(device="auto"):
         return cupy, f"cupy (cuda device {cupy.cuda.runtime.getDevice()})"
     if device == "cuda":
         raise InputError(f"device: CuPy backend requested but {reason}")
-    log.warning("device auto: %s; using NumPy on the CPU", reason)
+    _warn_fallback(reason)
     return np, "numpy (cpu)"
+
+
+@functools.cache
+def _warn_fallback(reason):
+    log.warning("device auto: %s; using NumPy on the CPU", reason)
 
 
 def to_host(array):

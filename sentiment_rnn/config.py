@@ -6,6 +6,7 @@ what was expected.
 """
 
 import logging
+import math
 
 import jsonschema
 import yaml
@@ -91,6 +92,25 @@ class ConfigError(ValueError):
     """The configuration breaks its schema; the message lists every problem."""
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loading that refuses a key given twice (the last would win)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} given twice (lines {seen[key]} and "
+                    f"{key_node.start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
 def check_yaml_file(path):
     """Refuse a YAML file that safe loading cannot read, naming line and tag.
 
@@ -99,7 +119,7 @@ def check_yaml_file(path):
     """
     try:
         with open(path, encoding="utf-8") as handle:
-            yaml.safe_load(handle)
+            yaml.load(handle, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except FileNotFoundError:
         return
     except UnicodeDecodeError as err:
@@ -115,14 +135,41 @@ def check_yaml_file(path):
                 line = handle.read().splitlines()[mark.line].strip()
         problem = getattr(err, "problem", None) or str(err)
         raise ConfigError(
-            f"{path}: {where}: {problem} in {line!r}; config files are read with "
-            "safe loading, which refuses Python tags"
+            f"{path}: {where}: {problem} in {line!r} (config files are read with "
+            "safe loading: Python tags are refused, and each key may appear once)"
         ) from None
+
+
+def _types(spec):
+    kinds = spec.get("type", [])
+    return {kinds} if isinstance(kinds, str) else set(kinds)
+
+
+def _normalise_numbers(config, schema):
+    """Whole floats become ints where an integer is expected (YAML and the
+    command line read 64.0 and 1e2 as floats); NaN and infinity are refused."""
+    problems = []
+    for key, spec in schema.get("properties", {}).items():
+        value = config.get(key)
+        if not isinstance(value, float):
+            continue
+        if not math.isfinite(value):
+            problems.append(f"{key} must be a finite number, got {value!r}")
+        elif (
+            "integer" in _types(spec)
+            and "number" not in _types(spec)
+            and value.is_integer()
+        ):
+            config[key] = int(value)
+    return problems
 
 
 def validate_config(config, schema):
     """Fill defaults into `config` (in place) and check it; returns it."""
     _fill_defaults(config, schema)
+    problems = _normalise_numbers(config, schema)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     validator = jsonschema.Draft7Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:

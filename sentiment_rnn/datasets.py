@@ -4,6 +4,7 @@ Row numbers in messages count a CSV file's header as row 1, as a spreadsheet
 shows them; reviews from the aclImdb archive are named by their member path.
 """
 
+import csv
 import functools
 import hashlib
 import io
@@ -43,21 +44,43 @@ def read_utf8(path):
 
 
 def read_csv(path, required):
-    """A CSV file as strings, checked for its required columns."""
+    """A CSV file as a table of strings, checked record by record.
+
+    Every record must have as many fields as the header: an unquoted comma in
+    a text would otherwise shift it into the next column without a word. The
+    header must name each required column once.
+    """
     path = Path(path)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(read_utf8(path)), dtype=str, keep_default_na=False
+    text = read_utf8(path)
+    if not text.strip():
+        raise InputError(
+            f"{path.name}: file is empty; expected a header {','.join(required)}"
         )
-    except pd.errors.ParserError as err:
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as err:
         raise InputError(f"{path.name}: not a valid CSV file: {err}") from None
+    records = [r for r in records if r]  # blank lines
+    header = records[0]
     for column in required:
-        if column not in frame.columns:
+        if column not in header:
             raise InputError(
-                f"{path.name}: missing required column {column!r}; "
-                f"found {list(frame.columns)!r}"
+                f"{path.name}: missing required column {column!r}; found {header!r}"
             )
-    return frame
+        if header.count(column) > 1:
+            raise InputError(
+                f"{path.name}: column {column!r} appears twice in {header!r}"
+            )
+    for row, record in enumerate(records[1:], start=2):
+        if len(record) != len(header):
+            raise InputError(
+                f"{path.name}: row {row} has {len(record)} fields, expected "
+                f"{len(header)} ({','.join(header)}); put quotes around a text "
+                "that contains commas"
+            )
+    if len(records) < 2:
+        raise InputError(f"{path.name}: no rows after the header")
+    return pd.DataFrame(records[1:], columns=header, dtype=str)
 
 
 def read_reviews_csv(path):
@@ -237,15 +260,23 @@ def split_reviews(frame, valid_fraction, test_fraction, seed):
     has_own = frame["split"].isin(["train", "test"]).all()
     if not has_own:
         train_idx, test_idx = _stratified(
-            frame.index, frame["label"], test_fraction, seed
+            frame.index, frame["label"], test_fraction, seed, "test_fraction"
         )
         frame.loc[test_idx, "split"] = "test"
         frame.loc[train_idx, "split"] = "train"
     train = frame.index[frame["split"] == "train"]
     fit_idx, valid_idx = _stratified(
-        train, frame.loc[train, "label"], valid_fraction, seed
+        train, frame.loc[train, "label"], valid_fraction, seed, "valid_fraction"
     )
     frame.loc[valid_idx, "split"] = "valid"
+    for split in ("train", "test"):
+        labels = set(frame.loc[frame["split"] == split, "label"].tolist())
+        if labels != {0, 1}:
+            found = ", ".join(str(x) for x in sorted(labels)) or "no reviews"
+            raise InputError(
+                f"the {split} reviews hold label(s) {found}; both classes "
+                "(0 negative, 1 positive) are needed to train and test a classifier"
+            )
 
     in_train = set(frame.loc[frame["split"] != "test", "text_sha1"])
     in_test = set(frame.loc[frame["split"] == "test", "text_sha1"])
@@ -259,7 +290,7 @@ def split_reviews(frame, valid_fraction, test_fraction, seed):
     }
 
 
-def _stratified(index, labels, fraction, seed):
+def _stratified(index, labels, fraction, seed, setting):
     """Split `index` into (keep, held_out) with `fraction` held out per label."""
     if fraction <= 0:
         return index, index[:0]
@@ -269,7 +300,8 @@ def _stratified(index, labels, fraction, seed):
         )
     except ValueError as err:
         raise InputError(
-            f"cannot hold out {fraction} of {len(index)} reviews per label: {err}"
+            f"{setting}: cannot hold out {fraction} of {len(index)} reviews with "
+            f"both labels in each part ({err})"
         ) from None
     return keep, held
 

@@ -26,11 +26,18 @@ def atomic_path(path):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def sha256_of(path):
@@ -49,6 +56,21 @@ def check_sha256(path, expected, name=None):
     return found
 
 
+def check_unchanged(path, digests):
+    """A downloaded file must still have one of the digests it was fetched with.
+
+    Files under data/ belong to the workflow: one edited or swapped after its
+    download would otherwise flow into every result unnoticed.
+    """
+    found = sha256_of(path)
+    if found not in {d.lower() for d in digests}:
+        raise InputError(
+            f"{path}: sha256 {found} matches none of the configured digests "
+            f"{sorted(digests)}; the file changed after it was fetched. Delete it "
+            "to fetch it again, or give your own file as the source's url"
+        )
+
+
 def fetch(source, out_path, mirror=None):
     """Fetch one source to `out_path`, checking its sha256.
 
@@ -56,22 +78,38 @@ def fetch(source, out_path, mirror=None):
     inside a mirror folder, by default the last part of the URL) and
     `mirror_sha256` (the digest of the mirror's copy, by default `sha256`).
     With `mirror` set, the file is copied from that folder instead of being
-    downloaded; nothing is fetched over the network then.
+    downloaded; nothing is fetched over the network then. A `url` without a
+    scheme, or a file:// URL, names a file on this machine: it is copied
+    from there, mirror or not.
     """
     out_path = Path(out_path)
     url = source["url"]
     name = source.get("file") or url.rstrip("/").rsplit("/", 1)[-1]
-    if mirror:
+    if "://" not in url or url.startswith("file://"):
+        local = Path(url.removeprefix("file://")).expanduser()  # a file on this machine
+        if not local.is_file():
+            raise InputError(
+                f"{url}: local file not found (looked at {local.resolve()})"
+            )
+        expected = source["sha256"]
+    elif mirror:
+        if not Path(mirror).is_dir():
+            raise InputError(
+                f"mirror folder '{mirror}' does not exist (looked at {Path(mirror).resolve()})"
+            )
         local = Path(mirror) / name
         if not local.is_file():
             raise InputError(
                 f"mirror {mirror}: file {name!r} not found (expected a local copy of {url})"
             )
         expected = source.get("mirror_sha256") or source["sha256"]
+    else:
+        local = None
+    if local is not None:
         check_sha256(local, expected, name=str(local))
         with atomic_path(out_path) as tmp:
             shutil.copyfile(local, tmp)
-        log.info("copied %s from mirror %s (sha256 %s)", name, mirror, expected)
+        log.info("copied %s (sha256 %s)", local, expected)
         return out_path
 
     # pooch downloads to a temporary file, shows progress on a terminal, checks

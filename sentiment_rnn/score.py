@@ -4,11 +4,14 @@ import logging
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 
 from . import text as textlib
 from . import vocab
 from .backend import get_backend
 from .train import predict
+
+CONFIDENCE = 0.95
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,18 @@ def paragraphs(text, para_len):
     """
     words = text.split()
     return [" ".join(words[i : i + para_len]) for i in range(0, len(words), para_len)]
+
+
+def _share_interval(positive, total):
+    """Wilson score interval of the share of positive paragraphs.
+
+    It treats paragraphs as independent draws, which neighbouring paragraphs of
+    one speech are not quite: read it as a lower bound on the uncertainty.
+    """
+    if total == 0:
+        return {"share_positive_low": np.nan, "share_positive_high": np.nan}
+    interval = binomtest(positive, total).proportion_ci(CONFIDENCE, method="wilson")
+    return {"share_positive_low": interval.low, "share_positive_high": interval.high}
 
 
 def score_speeches(
@@ -82,6 +97,7 @@ def score_speeches(
                 "oov_tokens": int(own["oov_tokens"].sum()),
                 "mean_positive_probability": float(p.mean()) if len(p) else np.nan,
                 "share_positive": float((p >= 0.5).mean()) if len(p) else np.nan,
+                **_share_interval(int((p >= 0.5).sum()), len(p)),
                 "mojibake_repaired": int(speech.mojibake),
                 "status": status,
             }

@@ -226,7 +226,23 @@ def train(
             _save_checkpoint(checkpoint, fingerprint, host, state, best, history)
     if history and _stop_early(history, s.patience):
         log.info("early stop: no better validation accuracy in %d epochs", s.patience)
+    if history:
+        kept = best_epoch(history)
+        log.info(
+            "kept the parameters of epoch %d (validation accuracy %.4f)",
+            kept,
+            history[kept - 1]["valid_accuracy"],
+        )
     return best, spec, history, backend
+
+
+def best_epoch(history):
+    """The epoch whose parameters are kept: the first with the best validation
+    accuracy, or the last when there is no validation part."""
+    accuracies = np.array([r["valid_accuracy"] for r in history], dtype=float)
+    if np.isnan(accuracies).any():
+        return len(history)
+    return int(np.argmax(accuracies)) + 1
 
 
 def _stop_early(history, patience):

@@ -37,3 +37,15 @@ def planned_jobs(folder):
             jobs[parts[0]] = int(parts[1])
     jobs.pop("all", None)
     return jobs
+
+
+@pytest.fixture(autouse=True)
+def fresh_backend_probe():
+    """The backend probes CuPy once per process; tests that fake CuPy need anew."""
+    from sentiment_rnn import backend
+
+    backend._cupy_with_device.cache_clear()
+    backend._warn_fallback.cache_clear()
+    yield
+    backend._cupy_with_device.cache_clear()
+    backend._warn_fallback.cache_clear()

@@ -131,3 +131,12 @@ def test_gpu_and_cpu_training_agree(tmp_path):
     assert name.startswith("cupy")
     for key, value in results["cpu"].items():
         np.testing.assert_allclose(results["cuda"][key], value, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.usefixtures("no_cupy")
+def test_fallback_is_said_once_per_process(caplog):
+    caplog.set_level(logging.INFO)
+    backend.get_backend("auto")
+    backend.get_backend("auto")
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1

@@ -53,7 +53,10 @@ def prepare_and_embed(tmp_path, embedding_dim):
                     "words": out["words.parquet"],
                     "info": out["info.json"],
                 },
-                params={"kind": "text", "settings": {}},
+                params={
+                    "kind": "text",
+                    "settings": {"digests": [S.sha256(glove_path)]},
+                },
             )
         )
         S.load_script("build_embeddings").main(

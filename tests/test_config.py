@@ -3,7 +3,12 @@
 import pytest
 import support as S
 
-from sentiment_rnn.config import ConfigError, load_schema, validate_config
+from sentiment_rnn.config import (
+    ConfigError,
+    check_yaml_file,
+    load_schema,
+    validate_config,
+)
 
 SCHEMA = load_schema(S.REPO / "workflow/schemas/config.schema.yaml")
 
@@ -64,3 +69,48 @@ def test_exponent_with_a_dot_is_a_number(copy_repo_config):
 
     copy_repo_config["learning_rate"] = yaml.safe_load("x: 1.0e-3")["x"]
     assert validate_config(copy_repo_config, SCHEMA)["learning_rate"] == 0.001
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("hidden_size", 64.0, 64),
+        ("para_len", 1e2, 100),
+        ("max_vocab", 300.0, 300),
+    ],
+)
+def test_whole_floats_become_integers(copy_repo_config, key, value, expected):
+    copy_repo_config[key] = value
+    config = validate_config(copy_repo_config, SCHEMA)
+    assert config[key] == expected and isinstance(config[key], int)
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("hidden_size", 64.5), ("para_len", float("nan")), ("oov_scale", float("inf"))],
+)
+def test_fractions_and_non_finite_numbers_are_refused(copy_repo_config, key, value):
+    copy_repo_config[key] = value
+    with pytest.raises(ConfigError, match=key):
+        validate_config(copy_repo_config, SCHEMA)
+
+
+def test_negative_seed_is_refused(copy_repo_config):
+    copy_repo_config["seed"] = -1
+    with pytest.raises(ConfigError, match="seed: expected a value >= 0, got -1"):
+        validate_config(copy_repo_config, SCHEMA)
+
+
+def test_minimal_config_is_complete(copy_repo_config):
+    minimal = {k: copy_repo_config[k] for k in ("reviews", "speeches")}
+    config = validate_config(minimal, SCHEMA)
+    assert config["glove_package_sha256"] == copy_repo_config["glove_package_sha256"]
+
+
+def test_a_key_given_twice_is_refused(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("epochs: 0\npara_len: 5\nepochs: 3\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"key 'epochs' given twice \(lines 1 and 3\)"
+    ):
+        check_yaml_file(path)

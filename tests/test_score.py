@@ -54,3 +54,12 @@ def test_scoring_reports_empty_speeches_and_unknown_words():
         again.loc[0, "mean_positive_probability"]
         == table.loc[0, "mean_positive_probability"]
     )
+
+
+def test_share_interval_is_the_wilson_interval():
+    # 3 of 10 positive: Wilson 95% interval (0.1078, 0.6032), worked out from
+    # (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n) with z = 1.95996
+    interval = score._share_interval(3, 10)
+    assert interval["share_positive_low"] == pytest.approx(0.1078, abs=1e-4)
+    assert interval["share_positive_high"] == pytest.approx(0.6032, abs=1e-4)
+    assert np.isnan(score._share_interval(0, 0)["share_positive_low"])

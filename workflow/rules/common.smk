@@ -40,14 +40,23 @@ def glove_download():
     return f"data/raw/glove.{suffix}"
 
 
+def source_params(name):
+    """A source's settings in a fixed key order (so that reordering them in
+    config.yaml reruns nothing), and the digests its file may have."""
+    source = config[name]
+    digests = sorted({source["sha256"], source.get("mirror_sha256") or source["sha256"]})
+    return {"source": dict(sorted(source.items())), "digests": digests}
+
+
 def glove_settings():
     """Only the settings of the chosen GloVe source, so that editing another
     source's settings reruns nothing."""
     if config["glove_source"] == "package":
         return {"package": config["glove_package"], "sha256": config["glove_package_sha256"]}
+    digests = source_params("glove")["digests"]
     if config["glove_source"] == "zip":
-        return {"member": config["glove_zip_member"]}
-    return {}
+        return {"member": config["glove_zip_member"], "digests": digests}
+    return {"digests": digests}
 
 
 if config["glove_source"] != "package" and config["glove"] is None:

@@ -1,5 +1,7 @@
 # Inputs: fetched from their addresses, or copied from the mirror folder,
-# and checked against their sha256 either way.
+# and checked against their sha256 either way. The mirror is read from the
+# config inside the script, not passed as a param: where the same bytes come
+# from must not make Snakemake redo everything downstream.
 
 
 rule download_reviews:
@@ -10,8 +12,7 @@ rule download_reviews:
     benchmark:
         "results/benchmarks/download_reviews.tsv"
     params:
-        source=config["reviews"],
-        mirror=config["mirror"],
+        source=source_params("reviews")["source"],
     conda:
         CONDA_ENV
     script:
@@ -26,8 +27,7 @@ rule download_speeches:
     benchmark:
         "results/benchmarks/download_speeches.tsv"
     params:
-        source=config["speeches"],
-        mirror=config["mirror"],
+        source=source_params("speeches")["source"],
     conda:
         CONDA_ENV
     script:
@@ -42,8 +42,7 @@ rule download_glove:
     benchmark:
         "results/benchmarks/download_glove_{suffix}.tsv"
     params:
-        source=config["glove"],
-        mirror=config["mirror"],
+        source=source_params("glove")["source"] if config["glove"] else None,
     wildcard_constraints:
         suffix="txt|zip",
     conda:

@@ -12,6 +12,7 @@ rule clean_reviews:
     benchmark:
         "results/benchmarks/clean_reviews.tsv"
     params:
+        digests=source_params("reviews")["digests"],
         reviews_format=config["reviews_format"],
         repair_encoding=config["repair_encoding"],
         stopwords=config["stopwords"],
@@ -94,6 +95,7 @@ rule clean_speeches:
     benchmark:
         "results/benchmarks/clean_speeches.tsv"
     params:
+        digests=source_params("speeches")["digests"],
         repair_encoding=config["repair_encoding"],
     conda:
         CONDA_ENV

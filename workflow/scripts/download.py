@@ -6,12 +6,12 @@ from sentiment_rnn.stage import start_logging
 
 def main(smk):
     source = smk.params.source
-    mirror = smk.params.mirror
+    mirror = smk.config.get("mirror")
     out_path = smk.output[0]
 
     done = start_logging(smk.log[0], smk.rule)
     fetch(source, out_path, mirror=mirror)
-    done(f"{source['url']} -> {out_path}")
+    done(f"{out_path} from {'mirror ' + str(mirror) if mirror else source['url']}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from sentiment_rnn import plots
+from sentiment_rnn import plots, train
 from sentiment_rnn.files import atomic_path
 from sentiment_rnn.stage import start_logging
 
@@ -12,8 +12,9 @@ def main(smk):
     plot = smk.output.plot
 
     done = start_logging(smk.log[0], smk.rule)
+    frame = pd.read_csv(history)
     with atomic_path(plot) as tmp:
-        plots.training_curves(pd.read_csv(history), tmp)
+        plots.training_curves(frame, tmp, train.best_epoch(frame.to_dict("records")))
     done(plot)
 
 

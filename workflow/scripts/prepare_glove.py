@@ -3,6 +3,7 @@
 import pandas as pd
 
 from sentiment_rnn import glove
+from sentiment_rnn.files import check_unchanged
 from sentiment_rnn.stage import start_logging, write_json, write_npy, write_parquet
 
 
@@ -16,10 +17,12 @@ def main(smk):
     if kind == "package":
         words, vectors = glove.read_package(settings["package"], settings["sha256"])
         name = settings["package"]
-    elif kind == "zip":
+    else:
+        check_unchanged(raw, settings["digests"])
+    if kind == "zip":
         words, vectors = glove.read_zip_member(raw, settings["member"])
         name = settings["member"]
-    else:
+    elif kind == "text":
         words, vectors = glove.read_text_file(raw)
         name = "glove.txt"
     write_npy(vectors, out.vectors)
