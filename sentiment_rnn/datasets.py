@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import re
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -139,8 +140,10 @@ def read_aclimdb(path):
                     ) from None
                 split, polarity = match.group(1), match.group(2)
                 records.append((member.name, split, int(polarity == "pos"), body))
-    except tarfile.TarError as err:
-        raise InputError(f"{path.name}: not a readable tar archive: {err}") from None
+    except (tarfile.TarError, zlib.error, EOFError, OSError) as err:
+        raise InputError(
+            f"{path.name}: tar archive truncated or corrupt: {err}"
+        ) from None
     if not records:
         raise InputError(
             f"{path.name}: no reviews found; expected members named "

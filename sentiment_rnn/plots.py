@@ -34,7 +34,12 @@ def speech_sentiment(speeches, path):
     """Share of positive and negative paragraphs per speech, as stacked bars,
     with the 95% interval of the positive share."""
     scored = speeches.dropna(subset=["share_positive"])
-    labels = [f"{s} ({n})" for s, n in zip(scored["speaker"], scored["n_paragraphs"])]
+    labels = [  # the id keeps two speeches of one speaker apart
+        f"{i}. {s} ({n})"
+        for i, s, n in zip(
+            scored["speech_id"], scored["speaker"], scored["n_paragraphs"]
+        )
+    ]
     positive = scored["share_positive"]
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(scored) + 2), constrained_layout=True)
     ax.barh(labels, positive, color="C2", label="positive")

@@ -329,3 +329,12 @@ def test_invalid_byte_in_aclimdb_member_names_the_member(tmp_path):
         InputError, match=r"member aclImdb/train/pos/0_9\.txt is not valid UTF-8"
     ):
         datasets.read_aclimdb(path)
+
+
+def test_truncated_tarball_is_an_input_error(tmp_path):
+    path = S.write_aclimdb(tmp_path / "reviews.tar.gz")
+    path.write_bytes(path.read_bytes()[:-200])
+    with pytest.raises(
+        InputError, match="reviews.tar.gz: tar archive truncated or corrupt"
+    ):
+        datasets.read_aclimdb(path)

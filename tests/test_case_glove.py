@@ -139,3 +139,46 @@ def test_invalid_byte_names_file_and_line(tmp_path):
         InputError, match=r"^glove\.txt: line 2: byte 0xFF is not valid UTF-8"
     ):
         glove.read_text_file(path)
+
+
+def test_byte_order_mark_does_not_eat_the_first_word(tmp_path):
+    path = tmp_path / "glove.txt"
+    path.write_bytes(b"\xef\xbb\xbfgood 0.1 0.2\nbad 0.3 0.4\n")
+    words, _ = glove.read_text_file(path)
+    assert words == ["good", "bad"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e39"])
+def test_non_finite_values_are_rejected_lines(tmp_path, value):
+    path = tmp_path / "glove.txt"
+    path.write_text(f"good 0.1 0.2\nbad {value} 0.4\nfilm 0.5 0.6\n", encoding="utf-8")
+    words, vectors = glove.read_text_file(path)
+    assert words == ["good", "film"] and np.isfinite(vectors).all()
+
+
+@pytest.mark.parametrize(
+    "text", ["good\nbad\n", "good\t0.1\t0.2\n", ""], ids=["words", "tabs", "empty"]
+)
+def test_files_without_vectors_are_named(tmp_path, text):
+    path = tmp_path / "glove.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="glove.txt: no"):
+        glove.read_text_file(path)
+
+
+def test_corrupt_zip_member_is_an_input_error(tmp_path):
+    import zipfile
+
+    path = tmp_path / "glove.6B.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("glove.6B.50d.txt", "good 0.1 0.2\n" * 2000)
+    data = bytearray(path.read_bytes())
+    data[60:120] = b"\x00" * 60  # damage the deflate stream
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="glove.6B.zip"):
+        glove.read_zip_member(path, "glove.6B.50d.txt")
+
+
+def test_package_without_vectors_is_named():
+    with pytest.raises(InputError, match="glove_package: 'os' has no ROOT folder"):
+        glove.read_package("os", {})

@@ -78,3 +78,37 @@ def test_representation_counts_reviews_mentioning_each_group():
     )
     assert table["reviews_mentioning"].tolist() == [2, 2]
     assert table["positive_share"].tolist() == pytest.approx([0.5, 0.0])
+
+
+def test_the_shipped_word_lists_are_well_formed():
+    import support as S
+    import yaml
+
+    path = S.REPO / "workflow/resources/bias_terms.yaml"
+    fairness.check_terms(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.pop("attributes"), "missing 'attributes'"),
+        (
+            lambda t: t["comparisons"]["toy"].update(z=["za", "zb"]),
+            "must name exactly two groups",
+        ),
+        (
+            lambda t: t["comparisons"]["toy"].update(x="xa"),
+            r"comparisons.toy.x must be a list",
+        ),
+        (lambda t: t["templates"].append("{} and {}"), "must hold exactly one {}"),
+        (lambda t: t["templates"].append("{name} here"), "must hold exactly one {}"),
+    ],
+    ids=["no-attributes", "three-groups", "string-group", "two-slots", "named-slot"],
+)
+def test_malformed_word_lists_are_named(change, message):
+    import copy
+
+    terms = copy.deepcopy(TERMS)
+    change(terms)
+    with pytest.raises(fairness.InputError, match=message):
+        fairness.check_terms(terms, "terms.yaml")

@@ -90,3 +90,19 @@ def test_a_fetched_file_changed_afterwards_is_refused(tmp_path):
     raw.write_text("speaker,speech,source\nEvil,x,y\n")
     with pytest.raises(InputError, match="changed after it was fetched"):
         files.check_unchanged(raw, ["0" * 64])
+
+
+def test_unreachable_address_suggests_a_mirror(tmp_path, monkeypatch):
+    import requests
+
+    def offline(*args, **kwargs):
+        raise requests.ConnectionError("no route to host")
+
+    monkeypatch.setattr(files.pooch, "retrieve", offline)
+    with pytest.raises(
+        InputError, match="data.csv: download from .* failed .*set mirror"
+    ):
+        files.fetch(
+            {"url": "https://example.invalid/data.csv", "sha256": "0" * 64},
+            tmp_path / "out.csv",
+        )

@@ -63,3 +63,34 @@ def test_share_interval_is_the_wilson_interval():
     assert interval["share_positive_low"] == pytest.approx(0.1078, abs=1e-4)
     assert interval["share_positive_high"] == pytest.approx(0.6032, abs=1e-4)
     assert np.isnan(score._share_interval(0, 0)["share_positive_low"])
+
+
+def test_speech_plot_keeps_speeches_of_one_speaker_apart(tmp_path):
+    from matplotlib import pyplot as plt
+
+    from sentiment_rnn import plots
+
+    table = pd.DataFrame(
+        {
+            "speech_id": [1, 2],
+            "speaker": ["Obama", "Obama"],
+            "n_paragraphs": [3, 4],
+            "share_positive": [1.0, 0.0],
+            "share_positive_low": [0.4, 0.0],
+            "share_positive_high": [1.0, 0.6],
+        }
+    )
+    captured = {}
+    original = plt.Axes.barh
+
+    def spy(self, labels, *args, **kwargs):
+        captured.setdefault("labels", list(labels))
+        return original(self, labels, *args, **kwargs)
+
+    plt.Axes.barh = spy
+    try:
+        plots.speech_sentiment(table, tmp_path / "plot.png")
+    finally:
+        plt.Axes.barh = original
+    assert captured["labels"] == ["1. Obama (3)", "2. Obama (4)"]
+    assert (tmp_path / "plot.png").read_bytes()[:4] == b"\x89PNG"

@@ -25,7 +25,7 @@ def main(smk):
 
     done = start_logging(smk.log[0], smk.rule)
     with open(terms_path, encoding="utf-8") as handle:
-        terms = yaml.safe_load(handle)
+        terms = fairness.check_terms(yaml.safe_load(handle), terms_path)
     params, spec, _ = model.load_params(params_path)
     table = vocab.read_vocabulary(vocab_path)
     vector_sets = {
