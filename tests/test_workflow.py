@@ -53,6 +53,7 @@ def test_end_to_end_and_reruns(workspace):
     )
     metrics = json.loads((workspace / "results/model/test_metrics.json").read_text())
     assert {"accuracy", "precision", "recall", "f1", "confusion_matrix"} <= set(metrics)
+    assert 1 <= metrics["best_epoch"] <= metrics["epochs_run"] == 2
     assert np.array(metrics["confusion_matrix"]).sum() == metrics["n"] == 8
     with np.load(workspace / "results/model/params.npz", allow_pickle=False) as f:
         assert f["Whh"].shape == (4, 4)

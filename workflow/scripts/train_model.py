@@ -49,9 +49,8 @@ def main(smk):
     with atomic_path(out.params) as tmp:
         model.save_params(tmp, params, spec, {"max_len": max_len, "truncate": truncate})
     write_csv(pd.DataFrame(history), out.history)
-    write_json(
-        out.test_metrics, {**metrics, "backend": backend, "epochs": len(history)}
-    )
+    summary = {"epochs_run": len(history), "best_epoch": train.best_epoch(history)}
+    write_json(out.test_metrics, {**metrics, **summary, "backend": backend})
     checkpoint.unlink(missing_ok=True)
     done(
         f"{len(data['train'][0])} training reviews, {len(history)} epochs, "
