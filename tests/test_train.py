@@ -98,7 +98,10 @@ def test_non_finite_loss_stops_training_and_names_the_step():
     settings = train.TrainSettings(
         **{**SETTINGS.__dict__, "learning_rate": 1e38, "clip_norm": 0}
     )
-    message = r"non-finite loss at epoch 1, step \d+ \(try lower learning_rate or gradient clipping\)"
+    message = (
+        r"non-finite loss at epoch 1, step \d+ "
+        r"\(try lower learning_rate or gradient clipping\)"
+    )
     with (
         pytest.raises(train.TrainingDiverged, match=message),
         np.errstate(all="ignore"),
