@@ -3,7 +3,12 @@
 import os
 
 try:
-    from sentiment_rnn.config import check_yaml_file, load_schema, validate_config
+    from sentiment_rnn.config import (
+        ConfigError,
+        check_yaml_file,
+        load_schema,
+        validate_config,
+    )
 except ImportError as err:
     raise ImportError(
         f"the sentiment_rnn package is not importable ({err}); "
@@ -60,7 +65,7 @@ def glove_settings():
 
 
 if config["glove_source"] != "package" and config["glove"] is None:
-    raise ValueError(
+    raise ConfigError(
         f"invalid configuration: glove_source is {config['glove_source']!r}, "
         "so `glove` must give the file's url and sha256"
     )
