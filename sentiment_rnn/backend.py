@@ -2,7 +2,7 @@
 
 Model code takes `xp` (numpy or cupy) and never imports either directly, so
 the same functions run on both. Host/device copies happen only at the edges:
-`to_device` when a batch or the parameters go in, `to_host` when results or
+`xp.asarray` when a batch or the parameters go in, `to_host` when results or
 parameters come out.
 """
 
@@ -63,8 +63,3 @@ def to_host(array):
     if hasattr(array, "get"):
         return array.get()
     return np.asarray(array)
-
-
-def to_device(xp, array):
-    """`array` on the device of `xp`."""
-    return xp.asarray(array)
