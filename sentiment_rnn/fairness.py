@@ -220,18 +220,11 @@ def representation(token_strings, labels, terms):
 
 def text_scorer(params, spec, index, stopwords, xp):
     """A function scoring raw sentences with the model, as the pipeline would."""
-    from .train import predict
+    from .train import predict_or_nan
 
     def score_texts(texts):
         tokens = [" ".join(textlib.clean(t, stopwords)) for t in texts]
         sequences, _ = vocablib.encode(tokens, index)
-        probabilities = np.full(len(texts), np.nan)
-        ok = np.array([len(s) > 0 for s in sequences])
-        if ok.any():
-            on_device = {k: xp.asarray(v) for k, v in params.items()}
-            probabilities[ok] = predict(
-                xp, on_device, spec, [s for s in sequences if len(s)]
-            )
-        return probabilities
+        return predict_or_nan(xp, params, spec, sequences)
 
     return score_texts

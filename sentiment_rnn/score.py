@@ -9,7 +9,7 @@ from scipy.stats import binomtest
 from . import text as textlib
 from . import vocab
 from .backend import get_backend
-from .train import predict
+from .train import predict_or_nan
 
 CONFIDENCE = 0.95
 
@@ -60,14 +60,10 @@ def score_speeches(
     sequences, unknown = vocab.encode(paras["tokens"], index, max_len, truncate)
     paras["n_tokens"] = [len(s) for s in sequences]
     paras["oov_tokens"] = unknown
-    paras["positive_probability"] = np.nan
+    xp, backend = get_backend(device)
+    log.info("backend: %s", backend)
+    paras["positive_probability"] = predict_or_nan(xp, params, spec, sequences)
     scorable = paras["n_tokens"].to_numpy() > 0
-    if scorable.any():
-        xp, backend = get_backend(device)
-        log.info("backend: %s", backend)
-        on_device = {k: xp.asarray(v) for k, v in params.items()}
-        kept = [s for s, ok in zip(sequences, scorable) if ok]
-        paras.loc[scorable, "positive_probability"] = predict(xp, on_device, spec, kept)
     if (~scorable).any():
         log.warning(
             "%d paragraphs have no tokens left after cleaning; not scored",

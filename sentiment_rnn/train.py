@@ -94,6 +94,17 @@ def predict(xp, params, spec, sequences, batch_size=512):
     return out
 
 
+def predict_or_nan(xp, params, spec, sequences):
+    """Probabilities with `params` on the host; NaN for texts without tokens."""
+    out = np.full(len(sequences), np.nan)
+    scorable = np.array([len(s) > 0 for s in sequences], dtype=bool)
+    if scorable.any():
+        on_device = {k: xp.asarray(v) for k, v in params.items()}
+        kept = [s for s, ok in zip(sequences, scorable) if ok]
+        out[scorable] = predict(xp, on_device, spec, kept)
+    return out
+
+
 def _validation(xp, params, spec, data):
     """(accuracy, loss) on the validation part; NaN for both when it is empty."""
     sequences, labels = data
@@ -205,14 +216,9 @@ def train(
             "seconds": seconds,
             "backend": backend,
         }
-        # without a validation part the last epoch is the best one
-        if (
-            not history
-            or math.isnan(valid_accuracy)
-            or valid_accuracy > max(r["valid_accuracy"] for r in history)
-        ):
-            best = host
         history.append(row)
+        if best_epoch(history) == epoch:
+            best = host
         log.info(
             "epoch %d  loss %.4f  valid_loss %.4f  valid_accuracy %.4f  %.0f tokens/s  %s",
             epoch,
@@ -238,19 +244,16 @@ def train(
 
 def best_epoch(history):
     """The epoch whose parameters are kept: the first with the best validation
-    accuracy, or the last when there is no validation part."""
+    accuracy, or the last when there is no validation part (0 before any)."""
     accuracies = np.array([r["valid_accuracy"] for r in history], dtype=float)
-    if np.isnan(accuracies).any():
+    if not len(accuracies) or np.isnan(accuracies).any():
         return len(history)
     return int(np.argmax(accuracies)) + 1
 
 
 def _stop_early(history, patience):
     """True when the best validation accuracy is `patience` epochs old."""
-    accuracies = [r["valid_accuracy"] for r in history]
-    if not patience or len(history) <= patience or any(map(math.isnan, accuracies)):
-        return False
-    return int(np.argmax(accuracies)) < len(accuracies) - patience
+    return bool(patience) and len(history) - best_epoch(history) >= patience
 
 
 def _save_checkpoint(path, fingerprint, params, state, best, history):
