@@ -3,16 +3,13 @@
 Legend (B batch, T steps, D embedding width, H hidden width, V vocabulary):
 
     E      (V, D)  embedding matrix; row 0 (PAD) is never read by a valid step
-    Wxh    (D, H)  input-to-hidden weights
-    Whh    (H, H)  hidden-to-hidden weights
-    bh     (H,)    hidden bias
+    X      (T, B, D)  embedded inputs, time-major
+    hs     (T+1, B, H)  hidden states of the cell; hs[0] = 0
     Wy     (H,)    output weights
     by     (1,)    output bias
-    X      (T, B, D)  embedded inputs, time-major
-    hs     (T+1, B, H)  hidden states; hs[0] = 0 and hs[t+1] follows step t
     z      (B,)    logits; p = sigmoid(z) is the probability of "positive"
 
-Cell (vanilla tanh RNN, Elman 1990):  h_t = tanh(x_t Wxh + h_{t-1} Whh + bh)
+Cell: vanilla tanh RNN, LSTM or GRU, with their own weights (see `cells`).
 Head: pooled = mean, max or last of the valid states;  z = pooled Wy + by
 Loss: binary cross-entropy computed from the logits.
 
@@ -21,9 +18,8 @@ at step t are a prefix `[:steps[t]]`. Only that prefix is computed: padding
 never enters a product, so it cannot change a result, and short rows cost
 nothing after their end. States of finished rows stay zero in `hs`.
 
-Gradients follow the same phases in reverse: head, then backpropagation
-through time over the whole sequence, then the weight gradients as one
-matrix product each over all steps.
+Gradients follow the same phases in reverse: output layer, head, then
+backpropagation through time in the cell, then the embedding rows.
 """
 
 import dataclasses
@@ -32,9 +28,10 @@ import zipfile
 
 import numpy as np
 
+from . import cells
 from .errors import InputError
 
-CELLS = ("rnn",)
+CELLS = tuple(cells.FORWARD)
 HEADS = ("mean", "max", "last")
 
 
@@ -60,32 +57,22 @@ class ModelSpec:
         V, D, H = self.vocab_size, self.embedding_dim, self.hidden_size
         return {
             "E": (V, D),
-            "Wxh": (D, H),
-            "Whh": (H, H),
-            "bh": (H,),
+            **cells.shapes(self.cell, D, H),
             "Wy": (H,),
             "by": (1,),
         }
 
 
 def init_params(spec, embeddings, rng, dtype=np.float32):
-    """Fresh parameters: Glorot-uniform input weights, orthogonal recurrence.
-
-    An orthogonal Whh keeps the norm of back-propagated deltas from growing or
-    shrinking at the start of training (Saxe et al., 2014).
-    """
+    """Fresh parameters: the given embeddings, the cell's own initialisation
+    (`cells.init`), a small uniform output layer."""
     D, H = spec.embedding_dim, spec.hidden_size
     assert embeddings.shape == (spec.vocab_size, D), (
         "embedding matrix does not fit the spec"
     )
-    limit = np.sqrt(6.0 / (D + H))
-    q, r = np.linalg.qr(rng.normal(size=(H, H)))
-    q *= np.sign(np.diag(r))  # a uniformly random orthogonal matrix
     params = {
         "E": embeddings,
-        "Wxh": rng.uniform(-limit, limit, size=(D, H)),
-        "Whh": q,
-        "bh": np.zeros(H),
+        **cells.init(spec.cell, D, H, rng),
         "Wy": rng.uniform(-1, 1, size=H) / np.sqrt(H),
         "by": np.zeros(1),
     }
@@ -118,57 +105,6 @@ def active_rows(lengths, T):
     )
     assert lengths.min() >= 1, "every row needs at least one token"
     return [int(n) for n in np.searchsorted(-lengths, -np.arange(T), side="left")]
-
-
-def rnn_forward(xp, params, X, steps):
-    """Vanilla RNN over time. X (T, B, D) -> hs (T+1, B, H)."""
-    T, B, D = X.shape
-    Whh = params["Whh"]
-    H = Whh.shape[0]
-
-    # input projection of every step in one product
-    XW = (X.reshape(T * B, D) @ params["Wxh"]).reshape(T, B, H) + params["bh"]
-
-    # recurrence over the running prefix of the batch
-    hs = xp.zeros((T + 1, B, H), dtype=X.dtype)
-    for t in range(T):
-        n = steps[t]
-        a = xp.matmul(hs[t, :n], Whh)  # (n, H)
-        a += XW[t, :n]
-        xp.tanh(a, out=hs[t + 1, :n])
-    return hs
-
-
-def rnn_backward(xp, params, X, hs, dhs, steps, want_dX=True):
-    """Backpropagation through time. dhs (T, B, H) is dLoss/dh_t from the head.
-
-    Returns the weight gradients and dX (T, B, D), or None for dX when
-    `want_dX` is false (frozen embeddings need no input gradient).
-    """
-    T, B, D = X.shape
-    Whh = params["Whh"]
-    H = Whh.shape[0]
-    dA = xp.zeros((T, B, H), dtype=X.dtype)  # dLoss/d(pre-activation); 0 off the prefix
-    dh = xp.zeros((B, H), dtype=X.dtype)  # dLoss/dh_t arriving from step t+1
-
-    # deltas backwards through time
-    for t in reversed(range(T)):
-        n = steps[t]
-        g = dhs[t, :n] + dh[:n]
-        h = hs[t + 1, :n]
-        g *= 1.0 - h * h  # tanh'
-        dA[t, :n] = g
-        xp.matmul(g, Whh.T, out=dh[:n])
-
-    # weight gradients: one product each over all steps
-    dA2 = dA.reshape(T * B, H)
-    grads = {
-        "Wxh": X.reshape(T * B, D).T @ dA2,
-        "Whh": hs[:-1].reshape(T * B, H).T @ dA2,
-        "bh": dA2.sum(axis=0),
-    }
-    dX = (dA2 @ params["Wxh"].T).reshape(T, B, D) if want_dX else None
-    return grads, dX
 
 
 def head_forward(xp, hs, lengths, head):
@@ -212,16 +148,16 @@ def forward(xp, params, spec, ids, lengths):
     steps = active_rows(lengths, ids.shape[1])
     lengths_d = xp.asarray(lengths)
     X = params["E"][ids.T]  # (T, B, D)
-    hs = rnn_forward(xp, params, X, steps)
+    hs, cell_cache = cells.FORWARD[spec.cell](xp, params, X, steps)
     pooled, head_cache = head_forward(xp, hs, lengths_d, spec.head)
     z = pooled @ params["Wy"] + params["by"]  # (B,)
-    cache = (ids, lengths_d, steps, X, hs, pooled, head_cache)
+    cache = (ids, lengths_d, steps, X, hs, cell_cache, pooled, head_cache)
     return z, cache
 
 
 def backward(xp, params, spec, cache, dz, train_embeddings):
     """Gradients of every parameter from dLoss/dz (B,)."""
-    ids, lengths, steps, X, hs, pooled, head_cache = cache
+    ids, lengths, steps, X, hs, cell_cache, pooled, head_cache = cache
 
     # output layer and head
     grads = {"Wy": pooled.T @ dz, "by": dz.sum(keepdims=True)}
@@ -229,7 +165,9 @@ def backward(xp, params, spec, cache, dz, train_embeddings):
     dhs = head_backward(xp, dpooled, hs, lengths, spec.head, head_cache)
 
     # recurrence
-    cell_grads, dX = rnn_backward(xp, params, X, hs, dhs, steps, train_embeddings)
+    cell_grads, dX = cells.BACKWARD[spec.cell](
+        xp, params, X, hs, cell_cache, dhs, steps, train_embeddings
+    )
     grads.update(cell_grads)
 
     # embeddings: repeated ids must add up, so scatter-add, not assignment

@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from tqdm import tqdm
 
 from . import model as M
-from . import optim, vocab
+from . import optim, subnormal, vocab
 from .backend import get_backend, to_host
 from .errors import InputError
 from .files import atomic_path
@@ -47,6 +47,7 @@ class TrainSettings:
     train_embeddings: bool = False
     device: str = "auto"
     dtype: str = "float32"
+    flush_subnormals: bool = True
 
 
 def pad_batch(sequences, index):
@@ -179,23 +180,24 @@ def train(
         bar = tqdm(
             batches, desc=f"epoch {epoch}", unit="batch", disable=None, leave=False
         )
-        for step, index in enumerate(bar, start=1):
-            ids, lens, order = pad_batch(sequences, index)
-            y = xp.asarray(labels[index[order]], dtype=dtype)
-            loss, grads = M.loss_and_grads(
-                xp, params, spec, xp.asarray(ids), lens, y, s.train_embeddings
-            )
-            loss = float(loss)  # a sync on a GPU, cheap next to a step
-            if not math.isfinite(loss):
-                raise TrainingDiverged(
-                    f"non-finite loss at epoch {epoch}, step {step} "
-                    "(try lower learning_rate or gradient clipping)"
+        with subnormal.flushed(s.flush_subnormals and xp is np):
+            for step, index in enumerate(bar, start=1):
+                ids, lens, order = pad_batch(sequences, index)
+                y = xp.asarray(labels[index[order]], dtype=dtype)
+                loss, grads = M.loss_and_grads(
+                    xp, params, spec, xp.asarray(ids), lens, y, s.train_embeddings
                 )
-            optim.clip_by_global_norm(xp, grads, s.clip_norm)
-            optim.update(xp, params, grads, state, s.optimizer, s.learning_rate)
-            tokens += int(lens.sum())
-            loss_sum += loss
-            bar.set_postfix(loss=f"{loss_sum / step:.4f}", refresh=False)
+                loss = float(loss)  # a sync on a GPU, cheap next to a step
+                if not math.isfinite(loss):
+                    raise TrainingDiverged(
+                        f"non-finite loss at epoch {epoch}, step {step} "
+                        "(try lower learning_rate or gradient clipping)"
+                    )
+                optim.clip_by_global_norm(xp, grads, s.clip_norm)
+                optim.update(xp, params, grads, state, s.optimizer, s.learning_rate)
+                tokens += int(lens.sum())
+                loss_sum += loss
+                bar.set_postfix(loss=f"{loss_sum / step:.4f}", refresh=False)
         bar.close()
         seconds = time.perf_counter() - started
 

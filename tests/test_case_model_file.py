@@ -138,7 +138,7 @@ def test_file_without_metadata_is_refused(tmp_path):
                     "vocab_size": 5,
                     "embedding_dim": 4,
                     "hidden_size": 3,
-                    "cell": "gru",
+                    "cell": "transformer",
                     "head": "mean",
                 }
             }

@@ -18,20 +18,23 @@ def tiny_batch(rng, lengths=(5, 2, 1)):
     return ids, lengths, rng.integers(0, 2, size=len(lengths)).astype(np.float64)
 
 
-def fresh_params(head, rng):
-    spec = M.ModelSpec(V, D, H, head=head)
+def fresh_params(head, rng, cell="rnn"):
+    spec = M.ModelSpec(V, D, H, cell=cell, head=head)
     params = M.init_params(spec, rng.normal(size=(V, D)), rng, dtype=np.float64)
-    params["bh"] = rng.normal(size=H) * 0.1  # nonzero biases exercise every path
-    params["by"] = rng.normal(size=1)
+    for name in params:
+        if name.startswith("b"):  # nonzero biases exercise every path
+            params[name] = rng.normal(size=params[name].shape) * 0.5
     return spec, params
 
 
 @pytest.mark.parametrize("head", M.HEADS)
-def test_every_gradient_matches_finite_differences(head):
-    """Central differences in float64 on a batch of lengths 5, 2 and 1."""
+@pytest.mark.parametrize("cell", M.CELLS)
+def test_every_gradient_matches_finite_differences(cell, head):
+    """Central differences in float64 on one padded batch of lengths 6, 5, 3,
+    2 and 1, so that rows stop at different steps."""
     rng = np.random.default_rng(0)
-    spec, params = fresh_params(head, rng)
-    ids, lengths, labels = tiny_batch(rng)
+    spec, params = fresh_params(head, rng, cell)
+    ids, lengths, labels = tiny_batch(rng, lengths=(6, 5, 3, 2, 1))
     _, grads = M.loss_and_grads(
         np, params, spec, ids, lengths, labels, train_embeddings=True
     )
@@ -48,7 +51,7 @@ def test_every_gradient_matches_finite_differences(head):
             numeric[i] = (up - down) / (2 * eps)
         scale = np.abs(numeric).max() + np.abs(grads[name]).max()
         relative = np.abs(numeric - grads[name]).max() / max(scale, 1e-12)
-        assert relative < 1e-6, f"{head}: d{name} off by {relative:.2e}"
+        assert relative < 1e-6, f"{cell}/{head}: d{name} off by {relative:.2e}"
 
 
 def test_embedding_gradient_adds_up_repeated_words():
@@ -64,9 +67,10 @@ def test_embedding_gradient_adds_up_repeated_words():
 
 
 @pytest.mark.parametrize("head", M.HEADS)
-def test_a_review_scores_the_same_alone_and_in_a_padded_batch(head):
+@pytest.mark.parametrize("cell", M.CELLS)
+def test_a_review_scores_the_same_alone_and_in_a_padded_batch(cell, head):
     rng = np.random.default_rng(2)
-    spec, params = fresh_params(head, rng)
+    spec, params = fresh_params(head, rng, cell)
     ids, lengths, _ = tiny_batch(rng, lengths=(7, 4, 2))
     together = M.predict_proba(np, params, spec, ids, lengths)
     for row, n in enumerate(lengths):
@@ -76,18 +80,47 @@ def test_a_review_scores_the_same_alone_and_in_a_padded_batch(head):
         assert alone[0] == pytest.approx(together[row], abs=1e-12)
 
 
-def test_padding_values_never_matter():
-    """Whatever ids sit in the padding, the logits are identical."""
+@pytest.mark.parametrize("cell", M.CELLS)
+def test_padding_values_never_matter(cell):
+    """Whatever ids sit in the padding, the loss and every gradient are identical."""
     rng = np.random.default_rng(3)
-    spec, params = fresh_params("max", rng)
-    ids, lengths, _ = tiny_batch(rng)
+    spec, params = fresh_params("max", rng, cell)
+    ids, lengths, labels = tiny_batch(rng)
     noisy = ids.copy()
     noisy[noisy == 0] = 5
     for row, n in enumerate(lengths):
         noisy[row, :n] = ids[row, :n]
-    a = M.predict_proba(np, params, spec, ids, lengths)
-    b = M.predict_proba(np, params, spec, noisy, lengths)
-    np.testing.assert_array_equal(a, b)
+    assert (noisy != ids).any()
+    loss_a, grads_a = M.loss_and_grads(np, params, spec, ids, lengths, labels, True)
+    loss_b, grads_b = M.loss_and_grads(np, params, spec, noisy, lengths, labels, True)
+    assert loss_a == loss_b
+    for name in grads_a:
+        np.testing.assert_array_equal(grads_a[name], grads_b[name], err_msg=name)
+
+
+@pytest.mark.parametrize("cell", M.CELLS)
+def test_padded_batch_gives_the_gradients_of_its_rows_alone(cell):
+    """The mean loss of a batch is the mean of its rows' losses, so its
+    gradients are the mean of each row's gradients computed on its own."""
+    rng = np.random.default_rng(8)
+    spec, params = fresh_params("mean", rng, cell)
+    ids, lengths, labels = tiny_batch(rng, lengths=(6, 3, 1))
+    _, together = M.loss_and_grads(np, params, spec, ids, lengths, labels, True)
+    alone = [
+        M.loss_and_grads(
+            np,
+            params,
+            spec,
+            ids[r : r + 1, :n],
+            lengths[r : r + 1],
+            labels[r : r + 1],
+            True,
+        )[1]
+        for r, n in enumerate(lengths)
+    ]
+    for name in together:
+        mean = sum(g[name] for g in alone) / len(alone)
+        np.testing.assert_allclose(together[name], mean, rtol=1e-10, atol=1e-14)
 
 
 def test_unsorted_batch_is_refused():
