@@ -107,7 +107,7 @@ def active_rows(lengths, T):
     return [int(n) for n in np.searchsorted(-lengths, -np.arange(T), side="left")]
 
 
-def head_forward(xp, hs, lengths, head):
+def head_forward(xp, hs, lengths, head, steps):
     """Pool the valid states of each row. hs (T+1, B, H) -> (B, H), cache."""
     states = hs[1:]  # (T, B, H)
     T, B, H = states.shape
@@ -115,11 +115,27 @@ def head_forward(xp, hs, lengths, head):
         return states.sum(axis=0) / lengths[:, None].astype(states.dtype), None
     if head == "last":
         return states[lengths - 1, xp.arange(B)], None
-    # max: finished rows hold zeros, which must not win, so mask them out
+    if xp is np:
+        return _running_max(states, steps)
+    # max on a GPU, in bulk: finished rows hold zeros, which must not win
     mask = xp.arange(T)[:, None] < lengths[None, :]  # (T, B)
     masked = xp.where(mask[:, :, None], states, -xp.inf)
     arg = masked.argmax(axis=0)  # (B, H)
     return xp.take_along_axis(states, arg[None], axis=0)[0], arg
+
+
+def _running_max(states, steps):
+    """Max over the valid steps and the step that holds it (the first of ties),
+    over the running prefix only: on a CPU, a few small operations per step
+    cost less than a masked argmax over all of (T, B, H)."""
+    pooled = states[0].copy()  # every row has at least one token
+    arg = np.zeros(pooled.shape, dtype=np.intp)
+    for t in range(1, len(steps)):
+        n = steps[t]
+        better = states[t, :n] > pooled[:n]
+        np.copyto(arg[:n], t, where=better)
+        np.copyto(pooled[:n], states[t, :n], where=better)
+    return pooled, arg
 
 
 def head_backward(xp, dpooled, hs, lengths, head, cache):
@@ -149,7 +165,7 @@ def forward(xp, params, spec, ids, lengths):
     lengths_d = xp.asarray(lengths)
     X = params["E"][ids.T]  # (T, B, D)
     hs, cell_cache = cells.FORWARD[spec.cell](xp, params, X, steps)
-    pooled, head_cache = head_forward(xp, hs, lengths_d, spec.head)
+    pooled, head_cache = head_forward(xp, hs, lengths_d, spec.head, steps)
     z = pooled @ params["Wy"] + params["by"]  # (B,)
     cache = (ids, lengths_d, steps, X, hs, cell_cache, pooled, head_cache)
     return z, cache

@@ -183,18 +183,13 @@ def train(
         with subnormal.flushed(s.flush_subnormals and xp is np):
             for step, index in enumerate(bar, start=1):
                 ids, lens, order = pad_batch(sequences, index)
-                y = xp.asarray(labels[index[order]], dtype=dtype)
-                loss, grads = M.loss_and_grads(
-                    xp, params, spec, xp.asarray(ids), lens, y, s.train_embeddings
-                )
-                loss = float(loss)  # a sync on a GPU, cheap next to a step
+                y = labels[index[order]]
+                loss = train_step(xp, params, spec, state, s, ids, lens, y)
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
                         f"non-finite loss at epoch {epoch}, step {step} "
                         "(try lower learning_rate or gradient clipping)"
                     )
-                optim.clip_by_global_norm(xp, grads, s.clip_norm)
-                optim.update(xp, params, grads, state, s.optimizer, s.learning_rate)
                 tokens += int(lens.sum())
                 loss_sum += loss
                 bar.set_postfix(loss=f"{loss_sum / step:.4f}", refresh=False)
@@ -202,7 +197,8 @@ def train(
         seconds = time.perf_counter() - started
 
         # validation, early-stopping bookkeeping, checkpoint
-        host = {k: to_host(v) for k, v in params.items()}
+        # a copy: the optimiser goes on changing `params` in place
+        host = {k: np.array(to_host(v), copy=True) for k, v in params.items()}
         if not all(np.isfinite(v).all() for v in host.values()):
             raise TrainingDiverged(
                 f"non-finite parameters after epoch {epoch} "
@@ -242,6 +238,21 @@ def train(
             history[kept - 1]["valid_accuracy"],
         )
     return best, spec, history, backend
+
+
+def train_step(xp, params, spec, state, settings, ids, lengths, labels):
+    """One optimiser step on one sorted batch (host arrays); returns its loss.
+
+    Reading the loss syncs a GPU, which is cheap next to a step.
+    """
+    s = settings
+    y = xp.asarray(labels, dtype=np.dtype(s.dtype))
+    loss, grads = M.loss_and_grads(
+        xp, params, spec, xp.asarray(ids), lengths, y, s.train_embeddings
+    )
+    optim.clip_by_global_norm(xp, grads, s.clip_norm)
+    optim.update(xp, params, grads, state, s.optimizer, s.learning_rate)
+    return float(loss)
 
 
 def best_epoch(history):

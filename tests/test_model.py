@@ -193,3 +193,21 @@ def test_wrong_shape_and_missing_parameter_are_named(tmp_path):
     del params["Wy"]
     with pytest.raises(InputError, match="missing parameter 'Wy'"):
         M.load_params(save(tmp_path, params, spec))
+
+
+def test_running_max_matches_a_masked_argmax_with_ties():
+    """The CPU's running max picks the same step as an argmax over all steps
+    with the finished rows masked out, including the first of tied maxima
+    (saturated units give exact ties)."""
+    rng = np.random.default_rng(9)
+    lengths = np.array([7, 7, 5, 2, 1])
+    T, B, H = 7, len(lengths), 6
+    states = np.round(rng.uniform(-1, 1, size=(T, B, H)), 1)  # many ties
+    valid = np.arange(T)[:, None] < lengths[None, :]
+    states[~valid] = 0.0
+    pooled, arg = M._running_max(states, M.active_rows(lengths, T))
+    expected_arg = np.where(valid[:, :, None], states, -np.inf).argmax(axis=0)
+    np.testing.assert_array_equal(arg, expected_arg)
+    np.testing.assert_array_equal(
+        pooled, np.take_along_axis(states, expected_arg[None], axis=0)[0]
+    )

@@ -1,5 +1,7 @@
 """Training: optimiser steps, determinism, resume, early stopping, divergence."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -135,3 +137,20 @@ def test_without_validation_reviews_the_last_epoch_is_kept():
     params, _, history, _ = train.train(tiny_data(), empty, embeddings(), settings)
     assert len(history) == 3  # patience cannot stop it
     assert all(np.isnan(r["valid_accuracy"]) for r in history)
+
+
+def test_the_best_epoch_is_kept_not_the_last():
+    """Validation labels are the opposite of the training rule, so validation
+    accuracy is best early and falls as training fits the rule. The returned
+    parameters must be those of the best epoch: equal to a run stopped there."""
+    valid_sequences, valid_labels = tiny_data(8, seed=5)
+    flipped = (valid_sequences, 1 - valid_labels)
+    settings = dataclasses.replace(SETTINGS, epochs=6, learning_rate=0.05)
+    longer, _, history, _ = train.train(tiny_data(), flipped, embeddings(), settings)
+    kept = train.best_epoch(history)
+    assert kept < len(history)  # the case really has a better earlier epoch
+    stopped, *_ = train.train(
+        tiny_data(), flipped, embeddings(), dataclasses.replace(settings, epochs=kept)
+    )
+    for k in longer:
+        np.testing.assert_array_equal(longer[k], stopped[k], err_msg=k)
