@@ -27,7 +27,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from sentiment_rnn import model as M
-from sentiment_rnn import optim, subnormal, train, vocab
+from sentiment_rnn import optim, train, vocab
 
 TABLES = {
     "batch": ("batch_size", [16, 32, 64, 128, 256, 512, 1024]),
@@ -59,8 +59,9 @@ def batches_of(data, batch_size, count, seed):
     return out
 
 
-def ours(batches, embeddings, cell, hidden, flush=True):
-    """Tokens per second of our engine over the batches (one pass)."""
+def ours(batches, embeddings, cell, hidden, threads):
+    """Tokens per second of our engine over the batches (one pass), set up as
+    the pipeline's training sets it up (`train.engine`)."""
     settings = train.TrainSettings(
         hidden_size=hidden,
         cell=cell,
@@ -69,17 +70,17 @@ def ours(batches, embeddings, cell, hidden, flush=True):
         clip_norm=5.0,
         train_embeddings=False,
         device="cpu",
-        flush_subnormals=flush,
+        processes=threads,
     )
     spec = M.ModelSpec(*embeddings.shape, hidden, cell=cell, head="max")
     params = M.init_params(spec, embeddings, np.random.default_rng(0))
     trained = {k: v for k, v in params.items() if k != "E"}
     state = optim.init_state(np, trained, "adam")
     tokens = 0
-    with subnormal.flushed(flush):
+    with train.engine(np, params, spec, settings) as (params, sliced):
         started = time.perf_counter()
         for ids, lens, y in batches:
-            train.train_step(np, params, spec, state, settings, ids, lens, y)
+            train.train_step(np, params, spec, state, settings, ids, lens, y, sliced)
             tokens += int(lens.sum())
         return tokens / (time.perf_counter() - started)
 
@@ -120,11 +121,11 @@ def pytorch(batches, embeddings, cell, hidden):
     return tokens / (time.perf_counter() - started)
 
 
-def compare(batches, embeddings, cell, hidden, repeats, with_torch=True):
+def compare(batches, embeddings, cell, hidden, repeats, threads, with_torch=True):
     """Median tokens/s of each over `repeats` alternating passes."""
     ours_runs, torch_runs = [], []
     for _ in range(repeats):
-        ours_runs.append(ours(batches, embeddings, cell, hidden))
+        ours_runs.append(ours(batches, embeddings, cell, hidden, threads))
         if with_torch:
             torch_runs.append(pytorch(batches, embeddings, cell, hidden))
     median = statistics.median
@@ -170,6 +171,7 @@ def main():
                     cell,
                     args.hidden_size,
                     args.repeats,
+                    args.threads,
                     not args.no_torch,
                 )
                 print(
@@ -202,6 +204,7 @@ def main():
                     cell,
                     size["hidden"],
                     args.repeats,
+                    args.threads,
                     not args.no_torch,
                 )
                 line = f"{cell:<6} {value:>11} {a:>15,.0f} {b:>15,.0f} {a / b:>7.2f}"

@@ -203,11 +203,19 @@ def _scatter_add(xp, target, index, values):
         cupyx.scatter_add(target, index, values)
 
 
-def loss_and_grads(xp, params, spec, ids, lengths, labels, train_embeddings=False):
-    """Mean BCE loss of a batch and the gradients of every trained parameter."""
+def loss_and_grads(
+    xp, params, spec, ids, lengths, labels, train_embeddings=False, batch_rows=None
+):
+    """Mean BCE loss of a batch and the gradients of every trained parameter.
+
+    When these rows are a slice of a batch of `batch_rows` rows, the loss and
+    gradients are the slice's share of the whole batch's mean: the slices'
+    results add up to the batch's.
+    """
     z, cache = forward(xp, params, spec, ids, lengths)
-    loss = bce_with_logits(xp, z, labels)
-    dz = (sigmoid(xp, z) - labels) / z.shape[0]
+    rows = z.shape[0] if batch_rows is None else batch_rows
+    loss = bce_with_logits(xp, z, labels) * (z.shape[0] / rows)
+    dz = (sigmoid(xp, z) - labels) / rows
     return loss, backward(xp, params, spec, cache, dz, train_embeddings)
 
 

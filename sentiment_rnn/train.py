@@ -5,6 +5,7 @@ and the batch order of epoch e from `default_rng([seed, e])`, so a run resumed
 from a checkpoint sees the same batches as one that was never interrupted.
 """
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from . import model as M
-from . import optim, subnormal, vocab
+from . import optim, parallel, subnormal, vocab
 from .backend import get_backend, to_host
 from .errors import InputError
 from .files import atomic_path
@@ -48,6 +50,8 @@ class TrainSettings:
     device: str = "auto"
     dtype: str = "float32"
     flush_subnormals: bool = True
+    batch_slices: int = 2
+    processes: int = 1  # a runtime matter: results do not depend on it
 
 
 def pad_batch(sequences, index):
@@ -171,20 +175,20 @@ def train(
         first_epoch = len(history) + 1
         log.info("resumed from %s after epoch %d", checkpoint, len(history))
 
-    for epoch in range(first_epoch, s.epochs + 1):
-        if _stop_early(history, s.patience):
-            break
-        rng = np.random.default_rng([s.seed, epoch])
-        batches = make_batches(lengths, s.batch_size, rng)
-        started, tokens, loss_sum = time.perf_counter(), 0, 0.0
-        bar = tqdm(
-            batches, desc=f"epoch {epoch}", unit="batch", disable=None, leave=False
-        )
-        with subnormal.flushed(s.flush_subnormals and xp is np):
+    with engine(xp, params, spec, s) as (params, sliced):
+        for epoch in range(first_epoch, s.epochs + 1):
+            if _stop_early(history, s.patience):
+                break
+            rng = np.random.default_rng([s.seed, epoch])
+            batches = make_batches(lengths, s.batch_size, rng)
+            started, tokens, loss_sum = time.perf_counter(), 0, 0.0
+            bar = tqdm(
+                batches, desc=f"epoch {epoch}", unit="batch", disable=None, leave=False
+            )
             for step, index in enumerate(bar, start=1):
                 ids, lens, order = pad_batch(sequences, index)
                 y = labels[index[order]]
-                loss = train_step(xp, params, spec, state, s, ids, lens, y)
+                loss = train_step(xp, params, spec, state, s, ids, lens, y, sliced)
                 if not math.isfinite(loss):
                     raise TrainingDiverged(
                         f"non-finite loss at epoch {epoch}, step {step} "
@@ -193,41 +197,41 @@ def train(
                 tokens += int(lens.sum())
                 loss_sum += loss
                 bar.set_postfix(loss=f"{loss_sum / step:.4f}", refresh=False)
-        bar.close()
-        seconds = time.perf_counter() - started
+            bar.close()
+            seconds = time.perf_counter() - started
 
-        # validation, early-stopping bookkeeping, checkpoint
-        # a copy: the optimiser goes on changing `params` in place
-        host = {k: np.array(to_host(v), copy=True) for k, v in params.items()}
-        if not all(np.isfinite(v).all() for v in host.values()):
-            raise TrainingDiverged(
-                f"non-finite parameters after epoch {epoch} "
-                "(try lower learning_rate or gradient clipping)"
+            # validation, early-stopping bookkeeping, checkpoint
+            # a copy: the optimiser goes on changing `params` in place
+            host = {k: np.array(to_host(v), copy=True) for k, v in params.items()}
+            if not all(np.isfinite(v).all() for v in host.values()):
+                raise TrainingDiverged(
+                    f"non-finite parameters after epoch {epoch} "
+                    "(try lower learning_rate or gradient clipping)"
+                )
+            valid_accuracy, valid_loss = _validation(xp, params, spec, valid_data)
+            row = {
+                "epoch": epoch,
+                "train_loss": loss_sum / len(batches),
+                "valid_loss": valid_loss,
+                "valid_accuracy": valid_accuracy,
+                "tokens_per_second": tokens / seconds,
+                "seconds": seconds,
+                "backend": backend,
+            }
+            history.append(row)
+            if best_epoch(history) == epoch:
+                best = host
+            log.info(
+                "epoch %d  loss %.4f  valid_loss %.4f  valid_accuracy %.4f  %.0f tokens/s  %s",
+                epoch,
+                row["train_loss"],
+                valid_loss,
+                valid_accuracy,
+                row["tokens_per_second"],
+                backend,
             )
-        valid_accuracy, valid_loss = _validation(xp, params, spec, valid_data)
-        row = {
-            "epoch": epoch,
-            "train_loss": loss_sum / len(batches),
-            "valid_loss": valid_loss,
-            "valid_accuracy": valid_accuracy,
-            "tokens_per_second": tokens / seconds,
-            "seconds": seconds,
-            "backend": backend,
-        }
-        history.append(row)
-        if best_epoch(history) == epoch:
-            best = host
-        log.info(
-            "epoch %d  loss %.4f  valid_loss %.4f  valid_accuracy %.4f  %.0f tokens/s  %s",
-            epoch,
-            row["train_loss"],
-            valid_loss,
-            valid_accuracy,
-            row["tokens_per_second"],
-            backend,
-        )
-        if checkpoint:
-            _save_checkpoint(checkpoint, fingerprint, host, state, best, history)
+            if checkpoint:
+                _save_checkpoint(checkpoint, fingerprint, host, state, best, history)
     if history and _stop_early(history, s.patience):
         log.info("early stop: no better validation accuracy in %d epochs", s.patience)
     if history:
@@ -240,16 +244,53 @@ def train(
     return best, spec, history, backend
 
 
-def train_step(xp, params, spec, state, settings, ids, lengths, labels):
-    """One optimiser step on one sorted batch (host arrays); returns its loss.
+@contextlib.contextmanager
+def engine(xp, params, spec, settings):
+    """What a training loop runs in; yields (params, sliced) for `train_step`.
 
-    Reading the loss syncs a GPU, which is cheap next to a step.
+    On the CPU: the parameters copied into shared memory, the worker
+    processes of `parallel.SlicedBatches` started, BLAS on one thread in
+    each process, subnormal numbers flushed to zero. On a GPU: the parameters
+    unchanged and no slicing.
     """
     s = settings
-    y = xp.asarray(labels, dtype=np.dtype(s.dtype))
-    loss, grads = M.loss_and_grads(
-        xp, params, spec, xp.asarray(ids), lengths, y, s.train_embeddings
+    if xp is not np:
+        yield params, None
+        return
+    params = {k: parallel.shared_array(v) for k, v in params.items()}
+    sliced = parallel.SlicedBatches(
+        params,
+        spec,
+        s.batch_slices,
+        s.processes,
+        s.train_embeddings,
+        s.flush_subnormals,
     )
+    with sliced, threadpool_limits(1), subnormal.flushed(s.flush_subnormals):
+        yield params, sliced
+
+
+def train_step(xp, params, spec, state, settings, ids, lengths, labels, sliced=None):
+    """One optimiser step on one sorted batch (host arrays); returns its loss.
+
+    `sliced` (a `parallel.SlicedBatches`) computes the gradients on the CPU;
+    without it they are computed in one piece, as on a GPU. Reading the loss
+    syncs a GPU, which is cheap next to a step.
+    """
+    s = settings
+    y = np.asarray(labels, dtype=np.dtype(s.dtype))
+    if sliced is not None:
+        loss, grads = sliced.loss_and_grads(ids, lengths, y)
+    else:
+        loss, grads = M.loss_and_grads(
+            xp,
+            params,
+            spec,
+            xp.asarray(ids),
+            lengths,
+            xp.asarray(y),
+            s.train_embeddings,
+        )
     optim.clip_by_global_norm(xp, grads, s.clip_norm)
     optim.update(xp, params, grads, state, s.optimizer, s.learning_rate)
     return float(loss)

@@ -21,7 +21,7 @@ def main(smk):
     checkpoint = Path(smk.params.checkpoint)
     max_len, truncate = smk.params.max_len, smk.params.truncate
     max_train_reviews = smk.params.max_train_reviews
-    settings = train.TrainSettings(**smk.params.training)
+    settings = train.TrainSettings(**smk.params.training, processes=smk.threads)
     out = smk.output
 
     done = start_logging(smk.log[0], smk.rule)
