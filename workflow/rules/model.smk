@@ -24,7 +24,7 @@ rule train_model:
             for key in (
                 "cell", "hidden_size", "head", "epochs", "batch_size", "optimizer",
                 "learning_rate", "clip_norm", "patience", "seed", "train_embeddings",
-                "device", "dtype", "flush_subnormals",
+                "device", "dtype", "flush_subnormals", "batch_slices",
             )
         },
     threads: 2
