@@ -83,3 +83,20 @@ def test_lint_is_clean(workspace):
     result = S.run_snakemake(workspace, "--lint")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Congratulations" in result.stdout + result.stderr
+
+
+def test_gated_cells_are_chosen_in_the_config(workspace):
+    """cell: lstm, then gru, through the training rule; the saved weights have
+    the cell's gate count, and changing the cell reruns training and scoring."""
+    edit_config(workspace, cell="lstm")
+    run(workspace, "results/model/params.npz")
+    config = yaml.safe_load((workspace / "config.yaml").read_text(encoding="utf-8"))
+    H = config["hidden_size"]
+    with np.load(workspace / "results/model/params.npz", allow_pickle=False) as f:
+        assert f["Wh"].shape == (H, 4 * H)
+    run(workspace)
+    edit_config(workspace, cell="gru")
+    assert set(planned_jobs(workspace)) == AFTER_TRAINING
+    run(workspace, "results/model/params.npz")
+    with np.load(workspace / "results/model/params.npz", allow_pickle=False) as f:
+        assert f["Wh"].shape == (H, 3 * H)
