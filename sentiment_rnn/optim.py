@@ -13,7 +13,7 @@ def clip_by_global_norm(xp, grads, max_norm):
 
     Returns the norm before clipping (a device scalar: reading it syncs a GPU).
     """
-    norm = xp.sqrt(sum(xp.sum(g * g) for g in grads.values()))
+    norm = xp.sqrt(sum(xp.dot(g.ravel(), g.ravel()) for g in grads.values()))
     if max_norm:
         scale = xp.minimum(1.0, max_norm / (norm + 1e-12))
         for g in grads.values():
@@ -49,8 +49,15 @@ def update(
     step_size = learning_rate * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
     for name, dp in grads.items():
         m, v = state[f"m_{name}"], state[f"v_{name}"]
+        work = xp.multiply(dp, 1 - beta1)  # one scratch array, reused in place
         m *= beta1
-        m += (1 - beta1) * dp  # first moment
+        m += work  # first moment
+        xp.multiply(dp, dp, out=work)
+        work *= 1 - beta2
         v *= beta2
-        v += (1 - beta2) * dp * dp  # second moment
-        params[name] -= step_size * m / (xp.sqrt(v) + eps)
+        v += work  # second moment
+        xp.sqrt(v, out=work)
+        work += eps
+        xp.divide(m, work, out=work)
+        work *= step_size
+        params[name] -= work
