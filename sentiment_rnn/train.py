@@ -266,7 +266,17 @@ def engine(xp, params, spec, settings):
         s.train_embeddings,
         s.flush_subnormals,
     )
-    with sliced, threadpool_limits(1), subnormal.flushed(s.flush_subnormals):
+    with (
+        sliced,
+        threadpool_limits(1),
+        subnormal.flushed(s.flush_subnormals) as flushing,
+    ):
+        log.info(
+            "CPU engine: %d slices per batch on %d processes; subnormals %s",
+            sliced.slices,
+            sliced.processes,
+            "flushed to zero" if flushing else "not flushed",
+        )
         yield params, sliced
 
 
