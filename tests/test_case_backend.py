@@ -101,7 +101,8 @@ def cupy_with_device():
 
 
 @pytest.mark.gpu
-def test_gpu_and_cpu_training_agree(tmp_path):
+@pytest.mark.parametrize("cell", model.CELLS)
+def test_gpu_and_cpu_training_agree(tmp_path, cell):
     cupy_with_device()
     rng = np.random.default_rng(0)
     sequences = [np.array(rng.integers(2, 20, size=n), np.int32) for n in (7, 5, 3, 6)]
@@ -111,6 +112,7 @@ def test_gpu_and_cpu_training_agree(tmp_path):
     for device in ("cpu", "cuda"):
         settings = train.TrainSettings(
             hidden_size=6,
+            cell=cell,
             epochs=1,
             batch_size=2,
             seed=3,
