@@ -245,18 +245,27 @@ def start(folder):
     check_prerequisites()
     folder = folder.resolve()
     conf = folder / "slurm.conf"
-    check_reachable_by_munge(folder)
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
             raise ClusterError(
                 f"{folder} exists and was not made by this script; "
                 "choose another folder with --dir"
             )
-        if any(is_running(e) for e in read_pids(folder)):
+        recorded = read_pids(folder)
+        running = [e["name"] for e in recorded if is_running(e)]
+        if running and len(running) == len(recorded):
             say(f"already running ({folder}); stop it first to start afresh")
             print(exports(folder))
             return
-        shutil.rmtree(folder)
+        if running:
+            raise ClusterError(
+                f"only {', '.join(running)} of the cluster in {folder} still "
+                "run(s); stop it first: python3 tools/local_slurm.py stop"
+                f" --dir {folder}"
+            )
+    check_reachable_by_munge(folder)
+    if (folder / MARKER).exists():
+        shutil.rmtree(folder)  # a stopped cluster of ours: start afresh
     for sub in ("state", "spool", "log", "run", "munge"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     (folder / MARKER).write_text("made by tools/local_slurm.py\n")
