@@ -89,3 +89,12 @@ def test_stop_without_a_cluster_says_so():
     assert "nothing to stop: no daemons recorded in /nonexistent/cluster" in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize("name", ['a"b', "a$b", "a`b", "a\\b"], ids=repr)
+def test_a_folder_name_that_breaks_shell_lines_is_refused(
+    tmp_path, prerequisites_met, name
+):
+    with pytest.raises(local_slurm.ClusterError, match="choose a folder without"):
+        local_slurm.start(tmp_path / name)
+    assert not (tmp_path / name).exists()

@@ -245,6 +245,11 @@ def start(folder):
     check_prerequisites()
     folder = folder.resolve()
     conf = folder / "slurm.conf"
+    if set(str(folder)) & set('"$`\\\n'):
+        raise ClusterError(
+            f"{str(folder)!r}: choose a folder without quotes, $, backquotes, "
+            "backslashes or line breaks (its path goes into shell lines)"
+        )
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
             raise ClusterError(
