@@ -95,7 +95,12 @@ def slurm_env():
 
 
 def run_through_profile(folder, env):
-    """snakemake --profile profiles/slurm in folder; SIGINT after RUN_TIMEOUT."""
+    """snakemake --profile profiles/slurm in folder.
+
+    It runs in a session of its own, and after RUN_TIMEOUT, or when the test
+    itself is interrupted, it gets one SIGINT and time to cancel its SLURM
+    jobs while the cluster still runs (SIGTERM would not stop it).
+    """
     command = [
         sys.executable,
         "-m",
@@ -114,14 +119,28 @@ def run_through_profile(folder, env):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     try:
         output, _ = process.communicate(timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=120)
+        output = interrupt(process)
         pytest.fail(f"no result after {RUN_TIMEOUT} s (interrupted)\n{output[-4000:]}")
+    except BaseException:
+        interrupt(process)
+        raise
     assert process.returncode == 0, output[-6000:]
+    return output
+
+
+def interrupt(process):
+    """SIGINT, as Ctrl-C: snakemake cancels its jobs (scancel) and exits."""
+    process.send_signal(signal.SIGINT)
+    try:
+        output, _ = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
     return output
 
 

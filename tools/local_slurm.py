@@ -359,6 +359,12 @@ def stop(folder, quiet_if_absent=False):
         if jobs:
             quiet(["scancel", *jobs], env)
             say(f"cancelled {len(jobs)} job(s)")
+            # their processes end while slurmd still runs to end them
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if not quiet(["squeue", "-h", "-o", "%i"], env).stdout.split():
+                    break
+                time.sleep(0.5)
     for entry in reversed(entries):  # slurmd, slurmctld, munged
         if not is_running(entry):
             continue
