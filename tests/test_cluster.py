@@ -3,7 +3,8 @@
 tools/local_slurm.py starts the cluster (slurmctld, slurmd, munged) in a
 folder of its own; the tiny workflow then runs once on this machine and once
 through the profile, and the test checks with SLURM itself (squeue) that every
-rule ran as a SLURM job of its own, and that both runs made the same files.
+rule ran as a SLURM job of its own, and that both runs made the same files;
+then that device cuda makes training ask SLURM for a GPU.
 
 Skipped, with the reason, without root, the Debian packages or the executor
 plugin; with REQUIRE_CLUSTER=1 (as in .ci/run) those are failures instead.
@@ -94,7 +95,7 @@ def slurm_env():
     assert not left, f"still running after stop: {left}"
 
 
-def run_through_profile(folder, env):
+def run_through_profile(folder, env, *args, check=True):
     """snakemake --profile profiles/slurm in folder.
 
     It runs in a session of its own, and after RUN_TIMEOUT, or when the test
@@ -111,6 +112,7 @@ def run_through_profile(folder, env):
         str(folder),
         "--profile",
         str(PROFILE),
+        *args,
     ]
     process = subprocess.Popen(
         command,
@@ -129,8 +131,9 @@ def run_through_profile(folder, env):
     except BaseException:
         interrupt(process)
         raise
-    assert process.returncode == 0, output[-6000:]
-    return output
+    if check:
+        assert process.returncode == 0, output[-6000:]
+    return process.returncode, output
 
 
 def interrupt(process):
@@ -198,7 +201,7 @@ def test_every_rule_is_a_slurm_job_and_outputs_equal_a_local_run(tmp_path, slurm
     result = S.run_snakemake(local, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
 
-    output = run_through_profile(cluster, slurm_env)
+    _, output = run_through_profile(cluster, slurm_env)
 
     # every job was submitted to SLURM, none ran in the snakemake process
     run_id = re.search(r"SLURM run ID: (\S+)", output).group(1)
@@ -238,3 +241,28 @@ def test_every_rule_is_a_slurm_job_and_outputs_equal_a_local_run(tmp_path, slurm
             f"  {job_id:>5}  {rule:<20}  {state:<9}  {cpus:>4}  {memory:>6}  {minutes:>7}"
         )
     print(f"  outputs equal to the local run's: {len(compared_files(local))} files")
+
+
+def test_device_cuda_asks_slurm_for_a_gpu_for_training(tmp_path, slurm_env):
+    """This cluster has no GPU, so SLURM refuses the training job; the refusal
+    and the sbatch call show the request that a GPU cluster would grant."""
+    S.write_config(tmp_path, S.tiny_config(S.make_mirror(tmp_path)))
+    result = S.run_snakemake(tmp_path, "--until", "build_embeddings")
+    assert result.returncode == 0, result.stderr[-4000:]
+
+    code, output = run_through_profile(
+        tmp_path,
+        slurm_env,
+        "--config",
+        "device=cuda",
+        "--until",
+        "train_model",
+        "--verbose",
+        check=False,
+    )
+    assert code != 0
+    calls = re.findall(r"^sbatch call: (sbatch .*)$", output, re.M)
+    assert len(calls) == 1, output[-4000:]
+    assert "--comment rule_train_model " in calls[0]
+    assert " --gpus=1 " in calls[0]
+    assert "Invalid generic resource (gres) specification" in output
