@@ -122,6 +122,7 @@ def run_through_profile(folder, env, *args, check=True):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=default_sigint,
     )
     try:
         output, _ = process.communicate(timeout=RUN_TIMEOUT)
@@ -134,6 +135,12 @@ def run_through_profile(folder, env, *args, check=True):
     if check:
         assert process.returncode == 0, output[-6000:]
     return process.returncode, output
+
+
+def default_sigint():
+    """A shell that starts pytest in the background without job control makes
+    it ignore SIGINT, and children inherit that; snakemake must not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def interrupt(process):
