@@ -22,6 +22,9 @@ rule measure_bias:
         stopwords=config["stopwords"],
         extra_stopwords=config["extra_stopwords"],
         device=config["device"],
+    threads: job_threads("measure_bias")
+    resources:
+        **job_resources("measure_bias"),
     conda:
         CONDA_ENV
     script:

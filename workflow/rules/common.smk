@@ -77,3 +77,26 @@ def project_file(path):
     if os.path.isabs(path) or os.path.exists(path):
         return path
     return os.path.join(workflow.basedir, path)
+
+
+def job_settings(rule):
+    """A rule's threads, mem_mb, runtime and gpus: its entry under `resources`
+    in the config over the `default` entry."""
+    resources = config["resources"]
+    return {"gpus": 0, **resources["default"], **resources.get(rule, {})}
+
+
+def job_threads(rule):
+    return job_settings(rule)["threads"]
+
+
+def job_resources(rule):
+    """What a rule's jobs ask of the scheduler besides threads. GPUs only with
+    device cuda: with auto the code falls back to the CPU, so a GPU asked for
+    would only make the job wait for one."""
+    settings = job_settings(rule)
+    return {
+        "mem_mb": settings["mem_mb"],
+        "runtime": settings["runtime"],
+        "gpu": settings["gpus"] if config["device"] == "cuda" else 0,
+    }

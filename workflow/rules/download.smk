@@ -13,6 +13,9 @@ rule download_reviews:
         "results/benchmarks/download_reviews.tsv"
     params:
         source=source_params("reviews")["source"],
+    threads: job_threads("download_reviews")
+    resources:
+        **job_resources("download_reviews"),
     conda:
         CONDA_ENV
     script:
@@ -28,6 +31,9 @@ rule download_speeches:
         "results/benchmarks/download_speeches.tsv"
     params:
         source=source_params("speeches")["source"],
+    threads: job_threads("download_speeches")
+    resources:
+        **job_resources("download_speeches"),
     conda:
         CONDA_ENV
     script:
@@ -45,6 +51,9 @@ rule download_glove:
         source=source_params("glove")["source"] if config["glove"] else None,
     wildcard_constraints:
         suffix="txt|zip",
+    threads: job_threads("download_glove")
+    resources:
+        **job_resources("download_glove"),
     conda:
         CONDA_ENV
     script:
@@ -65,6 +74,9 @@ rule prepare_glove:
     params:
         kind=config["glove_source"],
         settings=glove_settings(),
+    threads: job_threads("prepare_glove")
+    resources:
+        **job_resources("prepare_glove"),
     conda:
         CONDA_ENV
     script:

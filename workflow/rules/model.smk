@@ -27,7 +27,9 @@ rule train_model:
                 "device", "dtype", "flush_subnormals", "batch_slices",
             )
         },
-    threads: 2
+    threads: job_threads("train_model")
+    resources:
+        **job_resources("train_model"),
     conda:
         CONDA_ENV
     script:
@@ -43,6 +45,9 @@ rule plot_training:
         "results/logs/plot_training.log",
     benchmark:
         "results/benchmarks/plot_training.tsv"
+    threads: job_threads("plot_training")
+    resources:
+        **job_resources("plot_training"),
     conda:
         CONDA_ENV
     script:

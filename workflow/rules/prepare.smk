@@ -17,7 +17,9 @@ rule clean_reviews:
         repair_encoding=config["repair_encoding"],
         stopwords=config["stopwords"],
         extra_stopwords=config["extra_stopwords"],
-    threads: 2
+    threads: job_threads("clean_reviews")
+    resources:
+        **job_resources("clean_reviews"),
     conda:
         CONDA_ENV
     script:
@@ -38,6 +40,9 @@ rule split_reviews:
         valid_fraction=config["valid_fraction"],
         test_fraction=config["test_fraction"],
         seed=config["split_seed"],
+    threads: job_threads("split_reviews")
+    resources:
+        **job_resources("split_reviews"),
     conda:
         CONDA_ENV
     script:
@@ -56,6 +61,9 @@ rule build_vocabulary:
     params:
         min_count=config["min_count"],
         max_vocab=config["max_vocab"],
+    threads: job_threads("build_vocabulary")
+    resources:
+        **job_resources("build_vocabulary"),
     conda:
         CONDA_ENV
     script:
@@ -79,6 +87,9 @@ rule build_embeddings:
         embedding_dim=config["embedding_dim"],
         oov_scale=config["oov_scale"],
         seed=config["embedding_seed"],
+    threads: job_threads("build_embeddings")
+    resources:
+        **job_resources("build_embeddings"),
     conda:
         CONDA_ENV
     script:
@@ -97,6 +108,9 @@ rule clean_speeches:
     params:
         digests=source_params("speeches")["digests"],
         repair_encoding=config["repair_encoding"],
+    threads: job_threads("clean_speeches")
+    resources:
+        **job_resources("clean_speeches"),
     conda:
         CONDA_ENV
     script:

@@ -20,6 +20,9 @@ rule score_speeches:
         max_len=config["max_len"],
         truncate=config["truncate"],
         device=config["device"],
+    threads: job_threads("score_speeches")
+    resources:
+        **job_resources("score_speeches"),
     conda:
         CONDA_ENV
     script:
@@ -35,6 +38,9 @@ rule plot_speech_scores:
         "results/logs/plot_speech_scores.log",
     benchmark:
         "results/benchmarks/plot_speech_scores.tsv"
+    threads: job_threads("plot_speech_scores")
+    resources:
+        **job_resources("plot_speech_scores"),
     conda:
         CONDA_ENV
     script:

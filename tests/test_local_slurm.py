@@ -1,0 +1,100 @@
+"""tools/local_slurm.py without a cluster: what it refuses, and what it stops.
+
+The cluster itself is started and stopped by test_cluster.py.
+"""
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+import support as S
+
+TOOL = S.REPO / "tools" / "local_slurm.py"
+_spec = importlib.util.spec_from_file_location("local_slurm", TOOL)
+local_slurm = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(local_slurm)
+
+
+@pytest.fixture
+def prerequisites_met(monkeypatch):
+    """As if root with the packages installed: the folder checks come next."""
+    monkeypatch.setattr(local_slurm, "check_prerequisites", lambda: None)
+
+
+def test_missing_packages_are_named_with_the_install_command(monkeypatch):
+    monkeypatch.setattr(local_slurm.shutil, "which", lambda tool: None)
+    with pytest.raises(
+        local_slurm.ClusterError,
+        match=r"missing Debian packages: munge slurm-client slurmctld slurmd\n"
+        r"  install them with: apt-get install --no-install-recommends munge",
+    ):
+        local_slurm.check_prerequisites()
+
+
+def test_a_folder_not_made_by_the_script_is_refused_and_kept(
+    tmp_path, prerequisites_met
+):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(local_slurm.ClusterError, match="was not made by this script"):
+        local_slurm.start(folder)
+    assert (folder / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_a_folder_munge_cannot_reach_is_refused(tmp_path, prerequisites_met):
+    tmp_path.chmod(0o700)
+    with pytest.raises(
+        local_slurm.ClusterError,
+        match=r"munged runs as user munge and cannot reach .*mode 700",
+    ):
+        local_slurm.start(tmp_path / "cluster")
+    assert not (tmp_path / "cluster").exists()
+
+
+def test_stop_ends_only_the_recorded_commands(tmp_path):
+    """A PID whose command differs from the recorded one (a reused PID, or a
+    daemon someone else started) is left running."""
+    ours = subprocess.Popen(["sleep", "60"])
+    other = subprocess.Popen(["sleep", "61"])
+    try:
+        (tmp_path / local_slurm.PIDS).write_text(
+            json.dumps(
+                [
+                    {"name": "ours", "pid": ours.pid, "argv": ["sleep", "60"]},
+                    {"name": "reused", "pid": other.pid, "argv": ["slurmd", "-D"]},
+                ]
+            )
+        )
+        local_slurm.stop(tmp_path)
+        assert ours.wait(timeout=20) == -15  # SIGTERM
+        assert other.poll() is None
+        assert not (tmp_path / local_slurm.PIDS).exists()
+    finally:
+        ours.kill()
+        other.kill()
+        other.wait()
+
+
+def test_stop_without_a_cluster_says_so():
+    result = subprocess.run(
+        [sys.executable, str(TOOL), "stop", "--dir", "/nonexistent/cluster"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    assert "nothing to stop: no daemons recorded in /nonexistent/cluster" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize("name", ['a"b', "a$b", "a`b", "a\\b"], ids=repr)
+def test_a_folder_name_that_breaks_shell_lines_is_refused(
+    tmp_path, prerequisites_met, name
+):
+    with pytest.raises(local_slurm.ClusterError, match="choose a folder without"):
+        local_slurm.start(tmp_path / name)
+    assert not (tmp_path / name).exists()
