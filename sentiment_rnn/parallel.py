@@ -20,6 +20,7 @@ the model is the same, bit for bit, whatever number of processes ran it.
 
 import mmap
 import multiprocessing
+import signal
 import sys
 import traceback
 
@@ -94,7 +95,12 @@ class SlicedBatches:
         return ids[k::s], lengths[k::s], labels[k::s]
 
     def _serve(self, connection, buffers):
-        """A worker's loop: one slice in, its loss out, gradients in `buffers`."""
+        """A worker's loop: one slice in, its loss out, gradients in `buffers`.
+
+        Ctrl-C is left to the parent, which stops the workers; a worker whose
+        parent is gone sees its pipe close and returns.
+        """
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         with threadpool_limits(1), subnormal.flushed(self.flush):
             while True:
                 try:

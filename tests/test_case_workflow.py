@@ -68,6 +68,9 @@ def test_interrupted_training_is_scheduled_again(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # a launcher without job control starts us with SIGINT ignored, and a
+        # child inherits that: give snakemake the default Ctrl-C behaviour
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 90
