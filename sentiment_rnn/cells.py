@@ -29,28 +29,20 @@ in cache: measured on a CPU, that beat whole-sequence passes over
 (T, B, 4H) arrays, which are bound by memory bandwidth. The vanilla RNN's
 one derivative, 1 - h^2, is cheap enough to compute for all steps at once.
 
+Inside their loops the gated cells keep gates gate-major, (T, K, B, H):
+there each gate of a step is one contiguous (B, H) block, where in
+(T, B, K*H) it would be a strided column slice, which NumPy operations on
+(B, H) blocks cost several times more. The weight gradients go back to
+(T, B, K*H) with one copy. Their sigmoids are computed through tanh,
+sigmoid(a) = (1 + tanh(a/2)) / 2, with the sigmoid gates' columns of the
+weights and biases halved beforehand: one tanh call for all gates of a step
+in place of four operations for the sigmoid gates and one for the others.
+
 Padding never enters a product: finished rows are never computed, their
 states stay zero in `hs`, and their deltas stay zero.
 """
 
-import contextlib
-
 import numpy as np
-
-
-def _quiet(xp):
-    """exp overflows to inf in a saturated sigmoid, which is the right answer."""
-    if xp is np:
-        return np.errstate(over="ignore")
-    return contextlib.nullcontext()
-
-
-def _sigmoid_(xp, a):
-    """a <- 1 / (1 + exp(-a)), in place; exp(-a) = inf gives exactly 0."""
-    xp.negative(a, out=a)
-    xp.exp(a, out=a)
-    a += 1.0
-    xp.reciprocal(a, out=a)
 
 
 def _input_projection(X, Wx, b):
@@ -129,6 +121,53 @@ def rnn_backward(xp, params, X, hs, dtanh, dhs, steps, want_dX=True):
     return grads, dX
 
 
+# helpers of the gated cells: gate-major layout, sigmoid through tanh
+
+
+def _gate_major(xp, G, K):
+    """(T, B, K*H) -> (T, K, B, H), contiguous."""
+    T, B, KH = G.shape
+    return xp.ascontiguousarray(G.reshape(T, B, K, KH // K).transpose(0, 2, 1, 3))
+
+
+def _gate_minor(xp, G):
+    """(T, K, B, H) -> (T, B, K*H), contiguous: the weight gradients' form."""
+    T, K, B, H = G.shape
+    return xp.ascontiguousarray(G.transpose(0, 2, 1, 3)).reshape(T, B, K * H)
+
+
+def _per_gate(xp, W, K):
+    """(H', K*H) -> (K, H', H): one weight block per gate, for batched products."""
+    R, KH = W.shape
+    return xp.ascontiguousarray(W.reshape(R, K, KH // K).transpose(1, 0, 2))
+
+
+def _halved(xp, H, K, sigmoids, dtype):
+    """(K*H,) column scales: 1/2 for the first `sigmoids` gates, 1 for the rest."""
+    scale = xp.ones(K * H, dtype=dtype)
+    scale[: sigmoids * H] = 0.5
+    return scale
+
+
+def _sigmoid_from_tanh_(s):
+    """s <- (1 + s) / 2, in place: turns tanh(a/2) into sigmoid(a)."""
+    s *= 0.5
+    s += 0.5
+
+
+def _recurrent_delta(xp, dgates, WT, work, out):
+    """out <- sum over gates k of dgates[k] @ WT[k]; dgates (K, n, H).
+
+    One batched product, then plain additions (cheaper here than a sum
+    over the gate axis)."""
+    K, n, _ = dgates.shape
+    parts = work[:, :n]
+    xp.matmul(dgates, WT, out=parts)
+    xp.add(parts[0], parts[1], out=out)
+    for k in range(2, K):
+        out += parts[k]
+
+
 # LSTM, gates in the order o, i, f, g: the three sigmoids side by side,
 # and the three gates that c_t feeds back into (i, f, g) side by side too
 
@@ -138,53 +177,55 @@ def lstm_forward(xp, params, X, steps):
     T, B, _ = X.shape
     Wh = params["Wh"]
     H = Wh.shape[0]
-    G = _input_projection(X, params["Wx"], params["b"])  # (T, B, 4H)
+    half = _halved(xp, H, 4, 3, X.dtype)  # o, i, f through tanh(a/2)
+    G = _input_projection(X, params["Wx"] * half, params["b"] * half)
+    G = _gate_major(xp, G, 4)  # (T, 4, B, H)
+    Wh4 = _per_gate(xp, Wh * half, 4)  # (4, H, H)
     cs = xp.zeros((T + 1, B, H), dtype=X.dtype)  # cell states
     tcs = xp.zeros((T, B, H), dtype=X.dtype)  # tanh(c_t)
     hs = xp.zeros((T + 1, B, H), dtype=X.dtype)
     ig = xp.empty((B, H), dtype=X.dtype)
+    rec = xp.empty((4, B, H), dtype=X.dtype)
 
     # recurrence; G[t] becomes the gate activations in place
-    with _quiet(xp):
-        for t in range(T):
-            n = steps[t]
-            a = G[t, :n]
-            a += hs[t, :n] @ Wh
-            _sigmoid_(xp, a[:, : 3 * H])  # o, i, f
-            xp.tanh(a[:, 3 * H :], out=a[:, 3 * H :])  # g
-            c = cs[t + 1, :n]
-            xp.multiply(a[:, 2 * H : 3 * H], cs[t, :n], out=c)  # f c_{t-1}
-            xp.multiply(a[:, H : 2 * H], a[:, 3 * H :], out=ig[:n])  # i g
-            c += ig[:n]
-            xp.tanh(c, out=tcs[t, :n])
-            xp.multiply(a[:, :H], tcs[t, :n], out=hs[t + 1, :n])
+    for t in range(T):
+        n = steps[t]
+        a = G[t, :, :n]
+        xp.matmul(hs[t, :n], Wh4, out=rec[:, :n])
+        a += rec[:, :n]
+        xp.tanh(a, out=a)
+        _sigmoid_from_tanh_(a[:3])  # o, i, f
+        o, i, f, g = a
+        c = cs[t + 1, :n]
+        xp.multiply(f, cs[t, :n], out=c)  # f c_{t-1}
+        xp.multiply(i, g, out=ig[:n])
+        c += ig[:n]  # + i g
+        xp.tanh(c, out=tcs[t, :n])
+        xp.multiply(o, tcs[t, :n], out=hs[t + 1, :n])
 
     return hs, (G, cs, tcs)
 
 
 def lstm_backward(xp, params, X, hs, cache, dhs, steps, want_dX=True):
-    """dhs (T, B, H) -> weight gradients and dX (T, B, D) or None.
-
-    The local derivatives are computed step by step inside the loop, where
-    that step's values are still in cache: on a CPU, whole-sequence passes
-    over (T, B, 4H) arrays cost more than the extra small operations.
-    """
+    """dhs (T, B, H) -> weight gradients and dX (T, B, D) or None."""
     G, cs, tcs = cache
     T, B, _ = X.shape
-    WhT = params["Wh"].T
-    H = WhT.shape[1]
-    dG = xp.zeros((T, B, 4 * H), dtype=X.dtype)
+    H = params["Wh"].shape[0]
+    WhT4 = xp.ascontiguousarray(_per_gate(xp, params["Wh"], 4).transpose(0, 2, 1))
+    dG = xp.zeros((T, 4, B, H), dtype=X.dtype)
     dh = xp.zeros((B, H), dtype=X.dtype)  # dLoss/dh_t, both paths summed
     dc = xp.zeros((B, H), dtype=X.dtype)  # dLoss/dc_t arriving from step t+1
     work = xp.empty((B, H), dtype=X.dtype)
+    rec = xp.empty((4, B, H), dtype=X.dtype)
 
     # deltas backwards through time
     for t in reversed(range(T)):
         n = steps[t]
         d, c, w = dh[:n], dc[:n], work[:n]
         d += dhs[t, :n]
-        a, da, tc = G[t, :n], dG[t, :n], tcs[t, :n]
-        o, i, f, g = (a[:, k * H : (k + 1) * H] for k in range(4))
+        a, da, tc = G[t, :, :n], dG[t, :, :n], tcs[t, :n]
+        o, i, f, g = a
+        do, di, df, dg = da
         # dc_t += dh_t o (1 - tanh(c_t)^2)
         xp.multiply(tc, tc, out=w)
         xp.subtract(1.0, w, out=w)
@@ -193,20 +234,21 @@ def lstm_backward(xp, params, X, hs, cache, dhs, steps, want_dX=True):
         c += w
         # activation derivatives: s (1 - s) for o, i, f and 1 - g^2 for g
         xp.multiply(a, a, out=da)
-        xp.subtract(a[:, : 3 * H], da[:, : 3 * H], out=da[:, : 3 * H])
-        xp.subtract(1.0, da[:, 3 * H :], out=da[:, 3 * H :])
+        xp.subtract(a[:3], da[:3], out=da[:3])
+        xp.subtract(1.0, dg, out=dg)
         # times what each gate multiplies: o by tanh(c_t) and dh_t; i, f, g
         # by g, c_{t-1}, i and dc_t
-        da[:, :H] *= tc
-        da[:, :H] *= d
-        da[:, H : 2 * H] *= g
-        da[:, 2 * H : 3 * H] *= cs[t, :n]
-        da[:, 3 * H :] *= i
-        da[:, H:].reshape(n, 3, H)[...] *= c[:, None, :]
+        do *= tc
+        do *= d
+        di *= g
+        df *= cs[t, :n]
+        dg *= i
+        da[1:] *= c
         # dc_{t-1} and dh_{t-1}
         c *= f
-        xp.matmul(da, WhT, out=d)
+        _recurrent_delta(xp, da, WhT4, rec, d)
 
+    dG = _gate_minor(xp, dG)
     grads = _weight_grads(xp, X, hs, dG, dG, ("Wx", "Wh", "b", None))
     dX = _input_grad(dG, params["Wx"]) if want_dX else None
     return grads, dX
@@ -218,56 +260,57 @@ def lstm_backward(xp, params, X, hs, cache, dhs, steps, want_dX=True):
 def gru_forward(xp, params, X, steps):
     """X (T, B, D) -> hs (T+1, B, H), cache."""
     T, B, _ = X.shape
-    Wh, bh = params["Wh"], params["bh"]
+    Wh = params["Wh"]
     H = Wh.shape[0]
-    G = _input_projection(X, params["Wx"], params["bx"])  # (T, B, 3H)
-    R = xp.zeros((T, B, 3 * H), dtype=X.dtype)  # h_{t-1} Wh + bh
+    half = _halved(xp, H, 3, 2, X.dtype)  # r, z through tanh(a/2)
+    G = _input_projection(X, params["Wx"] * half, params["bx"] * half)
+    G = _gate_major(xp, G, 3)  # (T, 3, B, H)
+    Wh3 = _per_gate(xp, Wh * half, 3)  # (3, H, H)
+    bh3 = (params["bh"] * half).reshape(3, 1, H)
+    R = xp.zeros((T, 3, B, H), dtype=X.dtype)  # h_{t-1} Wh + bh, halved for r, z
     hs = xp.zeros((T + 1, B, H), dtype=X.dtype)
     tmp = xp.empty((B, H), dtype=X.dtype)
 
     # recurrence; G[t] becomes r, z, n in place
-    with _quiet(xp):
-        for t in range(T):
-            m = steps[t]
-            g, r = G[t, :m], R[t, :m]
-            xp.matmul(hs[t, :m], Wh, out=r)
-            r += bh
-            g[:, : 2 * H] += r[:, : 2 * H]
-            _sigmoid_(xp, g[:, : 2 * H])  # r, z
-            xp.multiply(g[:, :H], r[:, 2 * H :], out=tmp[:m])
-            g[:, 2 * H :] += tmp[:m]
-            xp.tanh(g[:, 2 * H :], out=g[:, 2 * H :])  # n
-            h = hs[t + 1, :m]
-            xp.subtract(hs[t, :m], g[:, 2 * H :], out=h)  # h_{t-1} - n
-            h *= g[:, H : 2 * H]
-            h += g[:, 2 * H :]  # n + z (h_{t-1} - n)
+    for t in range(T):
+        m = steps[t]
+        g, r = G[t, :, :m], R[t, :, :m]
+        xp.matmul(hs[t, :m], Wh3, out=r)
+        r += bh3
+        g[:2] += r[:2]
+        xp.tanh(g[:2], out=g[:2])
+        _sigmoid_from_tanh_(g[:2])  # r, z
+        xp.multiply(g[0], r[2], out=tmp[:m])
+        g[2] += tmp[:m]
+        xp.tanh(g[2], out=g[2])  # n
+        h = hs[t + 1, :m]
+        xp.subtract(hs[t, :m], g[2], out=h)  # h_{t-1} - n
+        h *= g[1]
+        h += g[2]  # n + z (h_{t-1} - n)
 
     return hs, (G, R)
 
 
 def gru_backward(xp, params, X, hs, cache, dhs, steps, want_dX=True):
-    """dhs (T, B, H) -> weight gradients and dX (T, B, D) or None.
-
-    The local derivatives are computed step by step inside the loop, where
-    that step's values are still in cache: on a CPU, whole-sequence passes
-    over (T, B, H) arrays cost more than the extra small operations.
-    """
+    """dhs (T, B, H) -> weight gradients and dX (T, B, D) or None."""
     G, R = cache
     T, B, _ = X.shape
-    Wx, WhT = params["Wx"], params["Wh"].T
-    H = WhT.shape[1]
-    dGh = xp.zeros((T, B, 3 * H), dtype=X.dtype)  # d(h_{t-1} Wh + bh)
+    Wx = params["Wx"]
+    H = params["Wh"].shape[0]
+    WhT3 = xp.ascontiguousarray(_per_gate(xp, params["Wh"], 3).transpose(0, 2, 1))
+    dGh = xp.zeros((T, 3, B, H), dtype=X.dtype)  # d(h_{t-1} Wh + bh)
     dN = xp.zeros((T, B, H), dtype=X.dtype)  # d(pre-activation of n), input side
     dh = xp.zeros((B, H), dtype=X.dtype)  # dLoss/dh_t, both paths summed
     work, one_minus_z = (xp.empty((B, H), dtype=X.dtype) for _ in range(2))
+    rec = xp.empty((3, B, H), dtype=X.dtype)
 
     # deltas backwards through time
     for t in reversed(range(T)):
         m = steps[t]
         d, w, zc = dh[:m], work[:m], one_minus_z[:m]
         d += dhs[t, :m]
-        r, z, n = G[t, :m, :H], G[t, :m, H : 2 * H], G[t, :m, 2 * H :]
-        dn, dgh = dN[t, :m], dGh[t, :m]
+        r, z, n = G[t, :, :m]
+        dn, dgh = dN[t, :m], dGh[t, :, :m]
         # n: d (1 - z) (1 - n^2)
         xp.subtract(1.0, z, out=zc)
         xp.multiply(n, n, out=w)
@@ -278,21 +321,22 @@ def gru_backward(xp, params, X, hs, cache, dhs, steps, want_dX=True):
         xp.subtract(hs[t, :m], n, out=w)
         w *= z
         w *= zc
-        xp.multiply(d, w, out=dgh[:, H : 2 * H])
+        xp.multiply(d, w, out=dgh[1])
         # r: dn (h_{t-1} Wh + bh)_n r (1 - r);  the recurrent n part: dn r
         xp.multiply(r, r, out=w)
         xp.subtract(r, w, out=w)
-        w *= R[t, :m, 2 * H :]
-        xp.multiply(dn, w, out=dgh[:, :H])
-        xp.multiply(dn, r, out=dgh[:, 2 * H :])
+        w *= R[t, 2, :m]
+        xp.multiply(dn, w, out=dgh[0])
+        xp.multiply(dn, r, out=dgh[2])
         # dh_{t-1}: the direct path z and the path through the product
         d *= z
-        xp.matmul(dgh, WhT, out=w)
+        _recurrent_delta(xp, dgh, WhT3, rec, w)
         d += w
 
     # the input side shares the r and z deltas; its n delta is dN
     X2 = X.reshape(T * B, -1)
-    dGh2, dN2 = dGh.reshape(T * B, 3 * H), dN.reshape(T * B, H)
+    dGh2 = _gate_minor(xp, dGh).reshape(T * B, 3 * H)
+    dN2 = dN.reshape(T * B, H)
     ones = xp.ones(T * B, dtype=X.dtype)  # column sums as products: faster
     grads = {
         "Wx": xp.concatenate([X2.T @ dGh2[:, : 2 * H], X2.T @ dN2], axis=1),
