@@ -90,9 +90,10 @@ def rnn_forward(xp, params, X, steps):
     hs = xp.zeros((T + 1, B, H), dtype=X.dtype)
     for t in range(T):
         n = steps[t]
-        a = A[t, :n]
-        a += hs[t, :n] @ Whh
-        xp.tanh(a, out=hs[t + 1, :n])
+        h = hs[t + 1, :n]
+        xp.matmul(hs[t, :n], Whh, out=h)  # no temporary array
+        h += A[t, :n]
+        xp.tanh(h, out=h)
 
     # tanh' = 1 - h^2 for every step at once (zero on finished rows)
     dtanh = hs[1:] * hs[1:]
@@ -103,7 +104,7 @@ def rnn_forward(xp, params, X, steps):
 def rnn_backward(xp, params, X, hs, dtanh, dhs, steps, want_dX=True):
     """dhs (T, B, H) -> weight gradients and dX (T, B, D) or None."""
     T, B, _ = X.shape
-    WhhT = params["Whh"].T
+    WhhT = xp.ascontiguousarray(params["Whh"].T)  # a transposed view: 2x slower here
     H = WhhT.shape[0]
     dA = xp.zeros((T, B, H), dtype=X.dtype)  # dLoss/d(pre-activation)
     dh = xp.zeros((B, H), dtype=X.dtype)  # dLoss/dh_t arriving from step t+1
