@@ -108,7 +108,7 @@ def active_rows(lengths, T):
     return [int(n) for n in np.searchsorted(-lengths, -np.arange(T), side="left")]
 
 
-def head_forward(xp, hs, lengths, head, steps):
+def head_forward(xp, hs, lengths, head):
     """Pool the valid states of each row. hs (T+1, B, H) -> (B, H), cache."""
     states = hs[1:]  # (T, B, H)
     T, B, H = states.shape
@@ -117,7 +117,7 @@ def head_forward(xp, hs, lengths, head, steps):
     if head == "last":
         return states[lengths - 1, xp.arange(B)], None
     if xp is np:
-        return _running_max(states, steps)
+        return _grouped_max(states, lengths)
     # max on a GPU, in bulk: finished rows hold zeros, which must not win
     mask = xp.arange(T)[:, None] < lengths[None, :]  # (T, B)
     masked = xp.where(mask[:, :, None], states, -xp.inf)
@@ -125,20 +125,49 @@ def head_forward(xp, hs, lengths, head, steps):
     return xp.take_along_axis(states, arg[None], axis=0)[0], arg
 
 
-def _running_max(states, steps):
-    """Max over the valid steps and the step that holds it (the first of ties),
-    over the running prefix only: on a CPU, three small operations per step
-    cost less than a masked argmax over all of (T, B, H)."""
-    pooled = states[0].copy()  # every row has at least one token
-    arg = np.zeros(pooled.shape, dtype=np.intp)
-    better = np.empty(pooled.shape, dtype=bool)
-    for t in range(1, len(steps)):
-        n = steps[t]
-        state, best, won = states[t, :n], pooled[:n], better[:n]
-        np.greater(state, best, out=won)
-        np.maximum(best, state, out=best)
-        np.copyto(arg[:n], t, where=won)
-    return pooled, arg
+def _length_groups(lengths):
+    """(length, first row, end row) of each run of rows of one length; rows
+    are sorted longest first, so the rows of one length are contiguous."""
+    lengths = np.asarray(lengths)
+    cuts = [0, *(np.flatnonzero(np.diff(lengths)) + 1).tolist(), len(lengths)]
+    return [(int(lengths[a]), a, b) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def _grouped_max(states, lengths):
+    """Max over the valid steps on a CPU: one reduction over time per group of
+    rows of one length, each over exactly that group's valid steps.
+
+    A reduction over the time axis runs at memory speed in NumPy, where an
+    argmax over it costs some 30 times more and a running max costs three
+    small operations per step; the winning step is found in the backward
+    pass (`_grouped_max_backward`). Returns (pooled, its cache)."""
+    T, B, H = states.shape
+    pooled = np.empty((B, H), dtype=states.dtype)
+    groups = _length_groups(lengths)
+    for L, a, b in groups:
+        np.max(states[:L, a:b], axis=0, out=pooled[a:b])
+    return pooled, (pooled, groups)
+
+
+def _grouped_max_backward(dpooled, states, pooled, groups):
+    """dLoss/dh_t from dLoss/dpooled: each (row, unit) gets its gradient at the
+    first valid step that holds its maximum, as an argmax would choose.
+
+    Ties (saturated units give exact ones) are found by counting the steps
+    that equal the maximum and are resolved by an argmax over those few
+    (row, unit) pairs only."""
+    won = states == pooled  # (T, B, H), at memory speed over the whole batch
+    for L, a, b in groups:
+        won[L:, a:b] = False  # finished rows hold zeros, which may equal a max
+    count = np.add.reduce(won, axis=0, dtype=np.int32)
+    rows, units = np.nonzero(count > 1)
+    if len(rows):
+        first = won[:, rows, units].argmax(axis=0)
+        won[:, rows, units] = False
+        won[first, rows, units] = True
+    dhs = np.zeros(states.shape, dtype=dpooled.dtype)
+    np.copyto(dhs, dpooled, where=won)
+    return dhs
 
 
 def head_backward(xp, dpooled, hs, lengths, head, cache):
@@ -153,6 +182,9 @@ def head_backward(xp, dpooled, hs, lengths, head, cache):
         dhs = xp.zeros((T, B, H), dtype=dpooled.dtype)
         dhs[lengths - 1, xp.arange(B)] = dpooled
         return dhs
+    if xp is np:
+        pooled, groups = cache
+        return _grouped_max_backward(dpooled, hs[1:], pooled, groups)
     # max: the gradient goes to the step that won, one step per row and unit,
     # so a plain assignment is a scatter without repeated indices
     dhs = xp.zeros((T, B, H), dtype=dpooled.dtype)
@@ -170,7 +202,7 @@ def forward(xp, params, spec, ids, lengths):
     lengths_d = xp.asarray(lengths)
     X = params["E"][ids.T]  # (T, B, D)
     hs, cell_cache = cells.FORWARD[spec.cell](xp, params, X, steps)
-    pooled, head_cache = head_forward(xp, hs, lengths_d, spec.head, steps)
+    pooled, head_cache = head_forward(xp, hs, lengths_d, spec.head)
     z = pooled @ params["Wy"] + params["by"]  # (B,)
     cache = (ids, lengths_d, steps, X, hs, cell_cache, pooled, head_cache)
     return z, cache

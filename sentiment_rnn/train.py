@@ -18,8 +18,8 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from . import allocator, optim, parallel, subnormal, vocab
 from . import model as M
-from . import optim, parallel, subnormal, vocab
 from .backend import get_backend, to_host
 from .errors import InputError
 from .files import atomic_path
@@ -248,15 +248,17 @@ def train(
 def engine(xp, params, spec, settings):
     """What a training loop runs in; yields (params, sliced) for `train_step`.
 
-    On the CPU: the parameters copied into shared memory, the worker
-    processes of `parallel.SlicedBatches` started, BLAS on one thread in
-    each process, subnormal numbers flushed to zero. On a GPU: the parameters
-    unchanged and no slicing.
+    On the CPU: freed memory kept by malloc for the next batch (`allocator`),
+    the parameters copied into shared memory, the worker processes of
+    `parallel.SlicedBatches` started, BLAS on one thread in each process,
+    subnormal numbers flushed to zero. On a GPU: the parameters unchanged and
+    no slicing (CuPy keeps freed device memory in a pool of its own).
     """
     s = settings
     if xp is not np:
         yield params, None
         return
+    keeping = allocator.keep_freed_memory()  # before the workers fork
     params = {k: parallel.shared_array(v) for k, v in params.items()}
     sliced = parallel.SlicedBatches(
         params,
@@ -272,10 +274,12 @@ def engine(xp, params, spec, settings):
         subnormal.flushed(s.flush_subnormals) as flushing,
     ):
         log.info(
-            "CPU engine: %d slices per batch on %d processes; subnormals %s",
+            "CPU engine: %d slices per batch on %d processes; subnormals %s; "
+            "freed memory %s",
             sliced.slices,
             sliced.processes,
             "flushed to zero" if flushing else "not flushed",
+            "kept for reuse" if keeping else "returned to the system",
         )
         yield params, sliced
 

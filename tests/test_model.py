@@ -195,19 +195,27 @@ def test_wrong_shape_and_missing_parameter_are_named(tmp_path):
         M.load_params(save(tmp_path, params, spec))
 
 
-def test_running_max_matches_a_masked_argmax_with_ties():
-    """The CPU's running max picks the same step as an argmax over all steps
-    with the finished rows masked out, including the first of tied maxima
-    (saturated units give exact ties)."""
+def test_cpu_max_head_matches_a_masked_argmax_with_ties():
+    """The CPU's max head (one reduction per group of rows of one length, the
+    winner found in the backward pass) pools the same values and sends the
+    gradient to the same step as an argmax over all steps with the finished
+    rows masked out, including the first of tied maxima (saturated units
+    give exact ties) and maxima below the zeros of finished rows."""
     rng = np.random.default_rng(9)
-    lengths = np.array([7, 7, 5, 2, 1])
+    lengths = np.array([7, 7, 5, 2, 2, 1])
     T, B, H = 7, len(lengths), 6
     states = np.round(rng.uniform(-1, 1, size=(T, B, H)), 1)  # many ties
+    states[:, 3] = -0.5  # a row whose every valid step ties, all below zero
     valid = np.arange(T)[:, None] < lengths[None, :]
     states[~valid] = 0.0
-    pooled, arg = M._running_max(states, M.active_rows(lengths, T))
+    hs = np.concatenate([np.zeros((1, B, H)), states])
+    pooled, cache = M.head_forward(np, hs, lengths, "max")
     expected_arg = np.where(valid[:, :, None], states, -np.inf).argmax(axis=0)
-    np.testing.assert_array_equal(arg, expected_arg)
     np.testing.assert_array_equal(
         pooled, np.take_along_axis(states, expected_arg[None], axis=0)[0]
     )
+    dpooled = rng.normal(size=(B, H))
+    dhs = M.head_backward(np, dpooled, hs, lengths, "max", cache)
+    expected = np.zeros((T, B, H))
+    np.put_along_axis(expected, expected_arg[None], dpooled[None], axis=0)
+    np.testing.assert_array_equal(dhs, expected)
