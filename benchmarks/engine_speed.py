@@ -21,6 +21,7 @@ Needs the pipeline's outputs (`results/split`, `results/vocab`,
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,11 +37,15 @@ TABLES = {
 }
 
 
+INPUTS = ("split/reviews.parquet", "vocab/vocab.tsv", "embeddings/matrix.npy")
+
+
 def load(results):
     """Training sequences (ids, up to max_len) and the embedding matrix."""
-    reviews = pd.read_parquet(f"{results}/split/reviews.parquet")
-    index = vocab.word_index(vocab.read_vocabulary(f"{results}/vocab/vocab.tsv"))
-    embeddings = np.load(f"{results}/embeddings/matrix.npy").astype(np.float32)
+    split, vocabulary, matrix = (Path(results, part) for part in INPUTS)
+    reviews = pd.read_parquet(split)
+    index = vocab.word_index(vocab.read_vocabulary(vocabulary))
+    embeddings = np.load(matrix).astype(np.float32)
     return reviews, index, embeddings
 
 
@@ -134,22 +139,55 @@ def compare(batches, embeddings, cell, hidden, repeats, threads, with_torch=True
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", default="results", help="the pipeline's results")
-    parser.add_argument("--cells", nargs="+", default=list(M.CELLS))
-    parser.add_argument("--table", choices=sorted(TABLES), help="a sweep of one size")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--hidden-size", type=int, default=64)
-    parser.add_argument("--max-len", type=int, default=256)
-    parser.add_argument("--batches", type=int, default=40, help="batches per pass")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--results",
+        default="results",
+        help="the pipeline's results folder (split, vocab and embeddings are read)",
+    )
+    parser.add_argument(
+        "--cells", nargs="+", default=list(M.CELLS), help="cells to benchmark"
+    )
+    parser.add_argument(
+        "--table", choices=sorted(TABLES), help="a sweep of one size instead"
+    )
+    parser.add_argument("--batch-size", type=int, default=64, help="rows a batch")
+    parser.add_argument("--hidden-size", type=int, default=64, help="hidden units")
+    parser.add_argument("--max-len", type=int, default=256, help="tokens a review")
+    parser.add_argument("--batches", type=int, default=40, help="batches a pass")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="alternating passes of each engine"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="our worker processes, and PyTorch's threads",
+    )
     parser.add_argument("--no-torch", action="store_true", help="our engine only")
     args = parser.parse_args()
+    needed = [Path(args.results, part) for part in INPUTS]
+    missing = [str(path) for path in needed if not path.is_file()]
+    if missing:
+        parser.error(
+            f"missing {', '.join(missing)}: run the pipeline first "
+            "(snakemake --cores 4) or point --results at its results folder"
+        )
 
-    import torch
-
-    torch.set_num_threads(args.threads)
+    reference = "PyTorch left out (--no-torch)"
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            parser.error(
+                "PyTorch is not installed: pip install -e '.[bench]' "
+                "(or --no-torch for our engine alone)"
+            )
+        torch.set_num_threads(args.threads)
+        reference = f"torch {torch.__version__}"
     reviews, index, embeddings = load(args.results)
     data = train.encode_split(reviews, "train", index, args.max_len, "first")
     sequences = data[0]
@@ -159,7 +197,7 @@ def main():
     print(
         f"{len(sequences)} training reviews, up to {args.max_len} tokens; "
         f"embedding {embeddings.shape[1]}, frozen; {args.threads} threads; "
-        f"torch {torch.__version__}, numpy {np.__version__}"
+        f"{reference}, numpy {np.__version__}"
     )
     with threadpool_limits(args.threads):
         if args.table is None:

@@ -82,6 +82,8 @@ def fetch(source, out_path, mirror=None):
     downloaded; nothing is fetched over the network then. A `url` without a
     scheme, or a file:// URL, names a file on this machine: it is copied
     from there, mirror or not.
+
+    Returns where the bytes came from: the local file's path or the URL.
     """
     out_path = Path(out_path)
     url = source["url"]
@@ -111,7 +113,7 @@ def fetch(source, out_path, mirror=None):
         with atomic_path(out_path) as tmp:
             shutil.copyfile(local, tmp)
         log.info("copied %s (sha256 %s)", local, expected)
-        return out_path
+        return str(local)
 
     # pooch downloads to a temporary file, shows progress on a terminal, checks
     # the digest, and skips the download when a good copy is already there.
@@ -133,4 +135,4 @@ def fetch(source, out_path, mirror=None):
             f"network, or set mirror to a folder holding {name}"
         ) from None
     log.info("downloaded %s (sha256 %s)", url, source["sha256"])
-    return out_path
+    return url

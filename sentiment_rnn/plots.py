@@ -17,7 +17,7 @@ def training_curves(history, path, best_epoch=None):
     right.plot(history["epoch"], history["valid_accuracy"], marker="o", color="C2")
     right.set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy")
     for ax in (left, right):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         if best_epoch is not None:
             ax.axvline(
                 best_epoch,

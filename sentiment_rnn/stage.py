@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from .errors import InputError
 from .files import atomic_path
 
 log = logging.getLogger("sentiment_rnn.stage")
@@ -14,6 +15,10 @@ log = logging.getLogger("sentiment_rnn.stage")
 
 def start_logging(log_path, name):
     """Send every log record to the rule's log file and to stderr.
+
+    An exception that ends the stage is logged there too, so the log that
+    Snakemake points to on failure says why: bad input (`InputError`) as its
+    message alone, anything else with its traceback.
 
     Returns a function that logs the stage's one-line summary with the time
     taken since this call.
@@ -28,12 +33,21 @@ def start_logging(log_path, name):
         force=True,
     )
     logging.captureWarnings(True)
+    sys.excepthook = _log_failure
     started = time.perf_counter()
 
     def done(summary):
         log.info("%s: %s (%.1f s)", name, summary, time.perf_counter() - started)
 
     return done
+
+
+def _log_failure(kind, error, traceback):
+    if issubclass(kind, InputError):
+        log.error("%s", error)
+    else:
+        log.error("stage failed", exc_info=(kind, error, traceback))
+    sys.exit(1)
 
 
 def write_json(path, obj):

@@ -22,10 +22,11 @@ def test_mirror_copy_is_checked_and_written(tmp_path):
     (tmp_path / "mirror").mkdir()
     original = tmp_path / "mirror" / "data.csv"
     original.write_text("a,b\n1,2\n")
-    out = files.fetch(
+    origin = files.fetch(
         source_for(original), tmp_path / "out" / "data.csv", tmp_path / "mirror"
     )
-    assert out.read_text() == "a,b\n1,2\n"
+    assert (tmp_path / "out" / "data.csv").read_text() == "a,b\n1,2\n"
+    assert origin == str(original)
 
 
 def test_checksum_mismatch_names_file_and_both_digests(tmp_path):
@@ -60,8 +61,9 @@ def test_local_path_as_url_is_copied_even_with_a_mirror(tmp_path):
     mine.write_text("speaker,speech,source\n")
     (tmp_path / "mirror").mkdir()
     source = {"url": str(mine), "sha256": S.sha256(mine)}
-    out = files.fetch(source, tmp_path / "out.csv", tmp_path / "mirror")
-    assert out.read_text() == "speaker,speech,source\n"
+    origin = files.fetch(source, tmp_path / "out.csv", tmp_path / "mirror")
+    assert (tmp_path / "out.csv").read_text() == "speaker,speech,source\n"
+    assert origin == str(mine)  # the user's file, not the mirror
     with pytest.raises(InputError, match="local file not found"):
         files.fetch({"url": "file:///no/such.csv", "sha256": "0" * 64}, tmp_path / "o2")
 

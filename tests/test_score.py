@@ -94,3 +94,27 @@ def test_speech_plot_keeps_speeches_of_one_speaker_apart(tmp_path):
         plt.Axes.barh = original
     assert captured["labels"] == ["1. Obama (3)", "2. Obama (4)"]
     assert (tmp_path / "plot.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 7])
+def test_training_curves_mark_whole_epochs_only(tmp_path, epochs, monkeypatch):
+    """The epoch axis has whole-number ticks, even after a single epoch."""
+    import matplotlib.pyplot as plt
+
+    from sentiment_rnn import plots
+
+    history = pd.DataFrame(
+        {
+            "epoch": np.arange(1, epochs + 1),
+            "train_loss": np.linspace(0.7, 0.3, epochs),
+            "valid_loss": np.linspace(0.7, 0.4, epochs),
+            "valid_accuracy": np.linspace(0.6, 0.8, epochs),
+        }
+    )
+    figures = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    plots.training_curves(history, tmp_path / "curves.png", best_epoch=1)
+    for ax in figures[0].axes:
+        ticks = ax.get_xticks()
+        assert len(ticks) and np.array_equal(ticks, np.round(ticks))
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"

@@ -10,8 +10,8 @@ def main(smk):
     out_path = smk.output[0]
 
     done = start_logging(smk.log[0], smk.rule)
-    fetch(source, out_path, mirror=mirror)
-    done(f"{out_path} from {'mirror ' + str(mirror) if mirror else source['url']}")
+    origin = fetch(source, out_path, mirror=mirror)
+    done(f"{out_path} from {origin}")
 
 
 if __name__ == "__main__":
