@@ -138,6 +138,17 @@ def compare(batches, embeddings, cell, hidden, repeats, threads, with_torch=True
     return median(ours_runs), (median(torch_runs) if torch_runs else float("nan"))
 
 
+def positive(text):
+    """An argument that must be a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -149,21 +160,25 @@ def main():
         help="the pipeline's results folder (split, vocab and embeddings are read)",
     )
     parser.add_argument(
-        "--cells", nargs="+", default=list(M.CELLS), help="cells to benchmark"
+        "--cells",
+        nargs="+",
+        default=list(M.CELLS),
+        choices=M.CELLS,
+        help="cells to benchmark",
     )
     parser.add_argument(
         "--table", choices=sorted(TABLES), help="a sweep of one size instead"
     )
-    parser.add_argument("--batch-size", type=int, default=64, help="rows a batch")
-    parser.add_argument("--hidden-size", type=int, default=64, help="hidden units")
-    parser.add_argument("--max-len", type=int, default=256, help="tokens a review")
-    parser.add_argument("--batches", type=int, default=40, help="batches a pass")
+    parser.add_argument("--batch-size", type=positive, default=64, help="rows a batch")
+    parser.add_argument("--hidden-size", type=positive, default=64, help="hidden units")
+    parser.add_argument("--max-len", type=positive, default=256, help="tokens a review")
+    parser.add_argument("--batches", type=positive, default=40, help="batches a pass")
     parser.add_argument(
-        "--repeats", type=int, default=3, help="alternating passes of each engine"
+        "--repeats", type=positive, default=3, help="alternating passes of each engine"
     )
     parser.add_argument(
         "--threads",
-        type=int,
+        type=positive,
         default=2,
         help="our worker processes, and PyTorch's threads",
     )

@@ -52,9 +52,8 @@ def _describe(value):
         float: "number",
         list: "list",
         dict: "mapping",
-        type(None): "null",
     }.get(type(value), type(value).__name__)
-    return f"{kind} {value!r}"
+    return "null (an empty value)" if value is None else f"{kind} {value!r}"
 
 
 def _message(error):
@@ -145,23 +144,59 @@ def _types(spec):
     return {kinds} if isinstance(kinds, str) else set(kinds)
 
 
-def _normalise_numbers(config, schema):
+def _resolve(spec, schema):
+    """A property's schema with a local `$ref` (#/definitions/...) followed."""
+    ref = spec.get("$ref", "")
+    if ref.startswith("#/definitions/"):
+        return schema["definitions"][ref.removeprefix("#/definitions/")]
+    return spec
+
+
+def _number_from_text(value):
+    """A number written as text, as `--config` hands over nested values."""
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
+
+def _normalise_numbers(config, schema, root=None, prefix=""):
     """Whole floats become ints where an integer is expected (YAML and the
-    command line read 64.0 and 1e2 as floats); NaN and infinity are refused."""
+    command line read 64.0 and 1e2 as floats), numbers that arrive as text
+    inside a mapping given on the command line become numbers, and NaN and
+    infinity are refused; nested mappings are walked too."""
+    root = root or schema
     problems = []
     for key, spec in schema.get("properties", {}).items():
+        spec = _resolve(spec, root)
         value = config.get(key)
+        kinds = _types(spec)
+        if isinstance(value, dict) and "object" in kinds:
+            problems += _normalise_numbers(value, spec, root, f"{prefix}{key}.")
+            continue
+        if isinstance(value, str) and prefix and kinds & {"integer", "number"}:
+            value = config[key] = _number_from_text(value)
         if not isinstance(value, float):
             continue
         if not math.isfinite(value):
-            problems.append(f"{key} must be a finite number, got {value!r}")
-        elif (
-            "integer" in _types(spec)
-            and "number" not in _types(spec)
-            and value.is_integer()
-        ):
+            problems.append(f"{prefix}{key} must be a finite number, got {value!r}")
+        elif "integer" in kinds and "number" not in kinds and value.is_integer():
             config[key] = int(value)
     return problems
+
+
+def _check_together(config):
+    """Settings that are valid alone but not with each other."""
+    slices, rows = config.get("batch_slices"), config.get("batch_size")
+    if isinstance(slices, int) and isinstance(rows, int) and slices > rows:
+        return [
+            f"batch_slices: expected at most batch_size ({rows}), got {slices} "
+            "(a slice needs at least one row of the batch)"
+        ]
+    return []
 
 
 def validate_config(config, schema):
@@ -172,7 +207,8 @@ def validate_config(config, schema):
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     validator = jsonschema.Draft7Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = "\n  ".join(_message(e) for e in errors)
+    problems = [_message(e) for e in errors] or _check_together(config)
+    if problems:
+        lines = "\n  ".join(problems)
         raise ConfigError(f"invalid configuration:\n  {lines}")
     return config

@@ -293,7 +293,7 @@ def load_params(path):
     Loaded with allow_pickle=False: a file holding pickled objects is refused
     before any of it runs. Missing parameters and wrong shapes are named.
     """
-    name = getattr(path, "name", None) or str(path).rsplit("/", 1)[-1]
+    name = str(path)  # as given (results/model/params.npz from the workflow)
     with open(path, "rb") as handle:
         head = handle.read(6)
     if head.startswith(b"\x80"):  # the opcode that opens a pickle (protocol 2+)

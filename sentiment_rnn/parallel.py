@@ -69,8 +69,11 @@ class SlicedBatches:
                 name: shared_array(np.zeros_like(self.params[name])) for name in names
             }
             ours, theirs = context.Pipe()
+            # the child gets copies of this process's ends of every pipe; it
+            # closes them, so that its own pipe closes when this process dies
+            ends = [ours, *(connection for _, connection, _ in self.workers)]
             process = context.Process(
-                target=self._serve, args=(theirs, buffers), daemon=True
+                target=self._serve, args=(theirs, buffers, ends), daemon=True
             )
             process.start()
             theirs.close()
@@ -94,13 +97,15 @@ class SlicedBatches:
         s = self.slices
         return ids[k::s], lengths[k::s], labels[k::s]
 
-    def _serve(self, connection, buffers):
+    def _serve(self, connection, buffers, parent_ends):
         """A worker's loop: one slice in, its loss out, gradients in `buffers`.
 
         Ctrl-C is left to the parent, which stops the workers; a worker whose
-        parent is gone sees its pipe close and returns.
+        parent is gone, even killed, sees its pipe close and returns.
         """
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for end in parent_ends:
+            end.close()
         with threadpool_limits(1), subnormal.flushed(self.flush):
             while True:
                 try:
@@ -113,9 +118,13 @@ class SlicedBatches:
                     loss, grads = self._compute(*job)
                     for name, g in grads.items():
                         buffers[name][...] = g
-                    connection.send(("ok", loss))
+                    reply = ("ok", loss)
                 except BaseException:
-                    connection.send(("error", traceback.format_exc()))
+                    reply = ("error", traceback.format_exc())
+                try:
+                    connection.send(reply)
+                except OSError:
+                    return  # the parent is gone
 
     def _compute(self, ids, lengths, labels, batch_rows):
         loss, grads = M.loss_and_grads(

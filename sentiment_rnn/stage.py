@@ -18,7 +18,7 @@ def start_logging(log_path, name):
 
     An exception that ends the stage is logged there too, so the log that
     Snakemake points to on failure says why: bad input (`InputError`) as its
-    message alone, anything else with its traceback.
+    message alone, Ctrl-C as one line, anything else with its traceback.
 
     Returns a function that logs the stage's one-line summary with the time
     taken since this call.
@@ -43,6 +43,9 @@ def start_logging(log_path, name):
 
 
 def _log_failure(kind, error, traceback):
+    if issubclass(kind, KeyboardInterrupt):
+        log.error("interrupted (Ctrl-C)")
+        sys.exit(130)
     if issubclass(kind, InputError):
         log.error("%s", error)
     else:

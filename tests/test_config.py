@@ -55,8 +55,22 @@ def test_empty_value_takes_the_default(copy_repo_config):
             3,
             r"Additional properties are not allowed \('hidden_sise' was unexpected\)",
         ),
+        ("hidden_size", 1_000_000, r"hidden_size: expected a value <= 4096"),
+        (
+            "batch_slices",
+            65,
+            r"batch_slices: expected at most batch_size \(64\), got 65",
+        ),
     ],
-    ids=["zero", "yaml-1.1-exponent", "enum", "float-for-int", "typo"],
+    ids=[
+        "zero",
+        "yaml-1.1-exponent",
+        "enum",
+        "float-for-int",
+        "typo",
+        "huge-hidden",
+        "slices-over-rows",
+    ],
 )
 def test_bad_values_are_named(copy_repo_config, key, value, message):
     copy_repo_config[key] = value
@@ -114,3 +128,26 @@ def test_a_key_given_twice_is_refused(tmp_path):
         ConfigError, match=r"key 'epochs' given twice \(lines 1 and 3\)"
     ):
         check_yaml_file(path)
+
+
+def test_numbers_as_text_inside_a_mapping_become_numbers(copy_repo_config):
+    """`--config 'resources={train_model: {threads: 1}}'` hands the nested
+    values over as text; they are read as the numbers they are."""
+    copy_repo_config["resources"]["train_model"] = {"threads": "1", "mem_mb": "1.5e3"}
+    config = validate_config(copy_repo_config, SCHEMA)
+    assert config["resources"]["train_model"] == {"threads": 1, "mem_mb": 1500}
+    copy_repo_config["resources"]["train_model"] = {"threads": "one"}
+    with pytest.raises(
+        ConfigError,
+        match=r"resources.train_model.threads must be an integer, got string 'one'",
+    ):
+        validate_config(copy_repo_config, SCHEMA)
+
+
+def test_an_empty_mapping_is_described_as_empty(copy_repo_config):
+    copy_repo_config["resources"]["train_model"] = None
+    with pytest.raises(
+        ConfigError,
+        match=r"resources.train_model must be a mapping, got null \(an empty value\)",
+    ):
+        validate_config(copy_repo_config, SCHEMA)

@@ -91,10 +91,31 @@ def test_stop_without_a_cluster_says_so():
     )
 
 
-@pytest.mark.parametrize("name", ['a"b', "a$b", "a`b", "a\\b"], ids=repr)
+@pytest.mark.parametrize("name", ['a"b', "a$b", "a`b", "a\\b", "a b"], ids=repr)
 def test_a_folder_name_that_breaks_shell_lines_is_refused(
     tmp_path, prerequisites_met, name
 ):
     with pytest.raises(local_slurm.ClusterError, match="choose a folder without"):
         local_slurm.start(tmp_path / name)
     assert not (tmp_path / name).exists()
+
+
+def test_a_file_in_place_of_the_folder_is_refused_and_kept(tmp_path, prerequisites_met):
+    path = tmp_path / "cluster"
+    path.write_text("mine")
+    with pytest.raises(local_slurm.ClusterError, match="is a file, not a folder"):
+        local_slurm.start(path)
+    assert path.read_text() == "mine"
+
+
+@pytest.mark.parametrize("content", ["{not json", '[{"pid": 1}]', "7"])
+def test_a_damaged_list_of_daemons_is_named(tmp_path, content):
+    (tmp_path / local_slurm.PIDS).write_text(content)
+    result = subprocess.run(
+        [sys.executable, str(TOOL), "stop", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert f"{tmp_path / local_slurm.PIDS} is not the list of daemons" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,13 @@
 the number of worker processes never changes a result."""
 
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,3 +122,47 @@ def test_training_is_identical_with_one_or_two_processes():
     two, *_ = train.train(*data, embeddings, dataclasses.replace(settings, processes=2))
     for name in one:
         np.testing.assert_array_equal(one[name], two[name], err_msg=name)
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    """A training process killed outright (SIGKILL, the out-of-memory killer)
+    leaves no worker behind: each worker sees its pipe close and returns."""
+    script = textwrap.dedent(
+        """
+        import os, signal, sys
+        import numpy as np
+        sys.path.insert(0, sys.argv[1])
+        from test_parallel import shared_params
+        from sentiment_rnn import parallel
+        spec, params = shared_params("rnn", np.random.default_rng(0))
+        with parallel.SlicedBatches(params, spec, 3, 3, False, False) as sliced:
+            print(*(process.pid for process, _, _ in sliced.workers), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(Path(__file__).parent)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    workers = [int(pid) for pid in child.stdout.readline().split()]
+    try:
+        assert child.wait(timeout=60) == -signal.SIGKILL
+        assert len(workers) == 2
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(map(running, workers)):
+            time.sleep(0.1)
+        assert not any(map(running, workers))
+    finally:
+        for pid in filter(running, workers):  # leave nothing behind on failure
+            os.kill(pid, signal.SIGKILL)
+        child.stdout.close()
+
+
+def running(pid):
+    """Whether a process runs (a zombie has ended; it only awaits its reaper)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

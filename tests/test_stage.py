@@ -41,3 +41,10 @@ def test_other_failures_are_logged_with_their_traceback(tmp_path, error):
     assert "stage failed" in log
     assert "Traceback" in log
     assert error.split("(")[0] in log
+
+
+def test_ctrl_c_is_one_line(tmp_path):
+    result, log = run_stage(tmp_path, "raise KeyboardInterrupt")
+    assert result.returncode == 130
+    assert "interrupted (Ctrl-C)" in log
+    assert "Traceback" not in log + result.stderr

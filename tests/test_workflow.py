@@ -100,3 +100,27 @@ def test_gated_cells_are_chosen_in_the_config(workspace):
     run(workspace, "results/model/params.npz")
     with np.load(workspace / "results/model/params.npz", allow_pickle=False) as f:
         assert f["Wh"].shape == (H, 3 * H)
+
+
+def test_a_configfile_given_on_the_command_line_is_checked_like_config_yaml(
+    workspace,
+):
+    """A key given twice in a --configfile would silently take its last value."""
+    (workspace / "extra.yaml").write_text("cell: lstm\ncell: gru\n", encoding="utf-8")
+    result = S.run_snakemake(workspace, "-n", "--configfile", "extra.yaml")
+    assert result.returncode != 0
+    assert "extra.yaml: line 2: key 'cell' given twice (lines 1 and 2)" in (
+        result.stdout + result.stderr
+    )
+
+
+def test_numbers_inside_a_mapping_on_the_command_line_are_accepted(
+    workspace, copy_repo_config
+):
+    config = yaml.safe_load((workspace / "config.yaml").read_text(encoding="utf-8"))
+    config["resources"] = copy_repo_config["resources"]
+    S.write_config(workspace, config)
+    result = S.run_snakemake(
+        workspace, "-n", "--config", "resources={train_model: {threads: 1}}"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

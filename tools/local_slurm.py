@@ -183,7 +183,18 @@ def read_pids(folder):
     path = folder / PIDS
     if not path.exists():
         return []
-    return json.loads(path.read_text())
+    try:
+        entries = json.loads(path.read_text())
+        if all(
+            isinstance(e, dict) and {"name", "pid", "argv"} <= e.keys() for e in entries
+        ):
+            return entries
+    except (ValueError, TypeError):
+        pass
+    raise ClusterError(
+        f"{path} is not the list of daemons this script writes; stop them by hand "
+        "(ps, kill) and remove the folder"
+    )
 
 
 def is_running(entry):
@@ -245,10 +256,15 @@ def start(folder):
     check_prerequisites()
     folder = folder.resolve()
     conf = folder / "slurm.conf"
-    if set(str(folder)) & set('"$`\\\n'):
+    if set(str(folder)) & set('"$`\\\n \t'):
         raise ClusterError(
-            f"{str(folder)!r}: choose a folder without quotes, $, backquotes, "
-            "backslashes or line breaks (its path goes into shell lines)"
+            f"{str(folder)!r}: choose a folder without spaces, quotes, $, "
+            "backquotes, backslashes or line breaks (its path goes into shell "
+            "lines and into slurm.conf, which splits values at spaces)"
+        )
+    if folder.exists() and not folder.is_dir():
+        raise ClusterError(
+            f"{folder} is a file, not a folder; choose a folder with --dir"
         )
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():

@@ -20,7 +20,9 @@ except ImportError as err:
 os.environ.update(PYTHONUTF8="1")
 
 
-check_yaml_file("config.yaml")
+# config.yaml and every --configfile: safe loading, each key given once
+for path in ["config.yaml"] + list(getattr(workflow, "overwrite_configfiles", ())):
+    check_yaml_file(path)
 
 
 configfile: "config.yaml"
