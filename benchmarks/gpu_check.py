@@ -26,11 +26,13 @@ from sentiment_rnn import model as M  # noqa: E402
 from sentiment_rnn import optim, train  # noqa: E402
 
 
-def parity(cupy, cell, head):
+def parity(cupy, cell, head, layers=1, bidirectional=False):
     """Largest relative difference between NumPy and CuPy over loss and grads."""
     rng = np.random.default_rng(0)
     V, D, H = 300, 50, 64
-    spec = M.ModelSpec(V, D, H, cell=cell, head=head)
+    spec = M.ModelSpec(
+        V, D, H, cell=cell, head=head, layers=layers, bidirectional=bidirectional
+    )
     params = M.init_params(spec, rng.normal(size=(V, D)), rng, dtype=np.float64)
     lengths = np.sort(rng.integers(1, 120, size=16))[::-1].copy()
     ids = np.zeros((16, lengths[0]), dtype=np.int32)
@@ -99,10 +101,18 @@ def main():
     print("parity, float64, largest relative difference CPU vs GPU:")
     for cell in M.CELLS:
         for head in M.HEADS:
-            worst = parity(cupy, cell, head)
-            ok = worst < 1e-6
-            failed |= not ok
-            print(f"  {cell:<5} {head:<5} {worst:.2e}  {'ok' if ok else 'FAIL'}")
+            # one cell, and a stack of two bidirectional layers
+            for layers, bidirectional in ((1, False), (2, True)):
+                worst = parity(cupy, cell, head, layers, bidirectional)
+                ok = worst < 1e-6
+                failed |= not ok
+                shape = f"{layers} layer{'s' * (layers > 1)}" + (
+                    ", bidirectional" if bidirectional else ""
+                )
+                print(
+                    f"  {cell:<5} {head:<5} {shape:<26} {worst:.2e}  "
+                    f"{'ok' if ok else 'FAIL'}"
+                )
 
     embeddings = np.random.default_rng(1).normal(size=(20000, 50)).astype(np.float32)
     batches = synthetic_batches(args.batches, 64, 20000)

@@ -144,6 +144,9 @@ def _types(spec):
     return {kinds} if isinstance(kinds, str) else set(kinds)
 
 
+BOOLEAN_WORDS = {"true": True, "false": False}
+
+
 def _resolve(spec, schema):
     """A property's schema with a local `$ref` (#/definitions/...) followed."""
     ref = spec.get("$ref", "")
@@ -166,8 +169,9 @@ def _number_from_text(value):
 def _normalise_numbers(config, schema, root=None, prefix=""):
     """Whole floats become ints where an integer is expected (YAML and the
     command line read 64.0 and 1e2 as floats), numbers that arrive as text
-    inside a mapping given on the command line become numbers, and NaN and
-    infinity are refused; nested mappings are walked too."""
+    inside a mapping given on the command line become numbers, `true` and
+    `false` given as text become booleans, and NaN and infinity are refused;
+    nested mappings are walked too."""
     root = root or schema
     problems = []
     for key, spec in schema.get("properties", {}).items():
@@ -179,6 +183,9 @@ def _normalise_numbers(config, schema, root=None, prefix=""):
             continue
         if isinstance(value, str) and prefix and kinds & {"integer", "number"}:
             value = config[key] = _number_from_text(value)
+        if isinstance(value, str) and "boolean" in kinds:
+            # --config bidirectional=true hands the word over as text
+            value = config[key] = BOOLEAN_WORDS.get(value.lower(), value)
         if not isinstance(value, float):
             continue
         if not math.isfinite(value):

@@ -13,6 +13,14 @@ Cell: vanilla tanh RNN, LSTM or GRU, with their own weights (see `cells`).
 Head: pooled = mean, max or last of the valid states;  z = pooled Wy + by
 Loss: binary cross-entropy computed from the logits.
 
+Bidirectional: a second cell of the same kind reads every row backwards, from
+its last token to its first; each direction is pooled over its own states and
+the two pooled vectors are concatenated (so `last` is each direction's final
+state). Layers: from the second layer on, a cell reads the states of the
+layer below, both directions side by side at each token. Parameters of the
+first layer's forward cell keep the cell's own names (`Whh`); the others add
+`_r` for the backward direction and `_l2`, `_l3`... for higher layers.
+
 Batches are sorted by length, longest first, so that the rows still running
 at step t are a prefix `[:steps[t]]`. Only that prefix is computed: padding
 never enters a product, so it cannot change a result, and short rows cost
@@ -45,6 +53,8 @@ class ModelSpec:
     hidden_size: int
     cell: str = "rnn"
     head: str = "mean"
+    layers: int = 1
+    bidirectional: bool = False
 
     def __post_init__(self):
         assert self.cell in CELLS, (
@@ -53,30 +63,52 @@ class ModelSpec:
         assert self.head in HEADS, (
             f"head {self.head!r} is not supported; use one of {HEADS}"
         )
+        assert self.layers >= 1, f"layers must be at least 1, got {self.layers}"
+
+    @property
+    def directions(self):
+        """(False,) or (False, True): whether each direction reads backwards."""
+        return (False, True) if self.bidirectional else (False,)
+
+    def cells(self):
+        """(layer, backwards, parameter suffix, input width) of every cell, in
+        the order of computation."""
+        width = self.embedding_dim
+        out = []
+        for layer in range(self.layers):
+            for backwards in self.directions:
+                suffix = (f"_l{layer + 1}" if layer else "") + (
+                    "_r" if backwards else ""
+                )
+                out.append((layer, backwards, suffix, width))
+            width = self.hidden_size * len(self.directions)
+        return out
 
     def shapes(self):
         V, D, H = self.vocab_size, self.embedding_dim, self.hidden_size
-        return {
-            "E": (V, D),
-            **cells.shapes(self.cell, D, H),
-            "Wy": (H,),
-            "by": (1,),
-        }
+        shapes = {"E": (V, D)}
+        for _, _, suffix, width in self.cells():
+            for name, shape in cells.shapes(self.cell, width, H).items():
+                shapes[name + suffix] = shape
+        shapes["Wy"] = (H * len(self.directions),)
+        shapes["by"] = (1,)
+        return shapes
 
 
 def init_params(spec, embeddings, rng, dtype=np.float32):
-    """Fresh parameters: the given embeddings, the cell's own initialisation
+    """Fresh parameters: the given embeddings, each cell's own initialisation
     (`cells.init`), a small uniform output layer."""
     D, H = spec.embedding_dim, spec.hidden_size
     assert embeddings.shape == (spec.vocab_size, D), (
         "embedding matrix does not fit the spec"
     )
-    params = {
-        "E": embeddings,
-        **cells.init(spec.cell, D, H, rng),
-        "Wy": rng.uniform(-1, 1, size=H) / np.sqrt(H),
-        "by": np.zeros(1),
-    }
+    params = {"E": embeddings}
+    for _, _, suffix, width in spec.cells():
+        for name, value in cells.init(spec.cell, width, H, rng).items():
+            params[name + suffix] = value
+    pooled = H * len(spec.directions)
+    params["Wy"] = rng.uniform(-1, 1, size=pooled) / np.sqrt(pooled)
+    params["by"] = np.zeros(1)
     return {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
 
 
@@ -192,41 +224,116 @@ def head_backward(xp, dpooled, hs, lengths, head, cache):
     return dhs
 
 
+def backwards_order(xp, lengths, T):
+    """(rows, steps) that read each row from its last token to its first:
+    a[rows, steps] of a time-major (T, B, ...) array `a` holds, at step t of
+    row b, what `a` holds at step L_b - 1 - t (padding steps stay in place).
+
+    Applying it twice gives the array back, so the same index also puts the
+    backward direction's states and gradients back in reading order."""
+    lengths = np.asarray(lengths)
+    t = np.arange(T)[:, None]
+    steps = np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
+    return xp.asarray(steps), xp.arange(len(lengths))[None, :]
+
+
+def _cell_params(params, spec, suffix):
+    """One cell's parameters under the names `cells` uses."""
+    return {name: params[name + suffix] for name in cells.shapes(spec.cell, 1, 1)}
+
+
 def forward(xp, params, spec, ids, lengths):
     """Logits for a batch. ids (B, T) on the device; lengths (B,) a NumPy array
     on the host, sorted longest first.
 
     Returns (z, cache); the cache holds what `backward` needs.
     """
-    steps = active_rows(lengths, ids.shape[1])
+    T = ids.shape[1]
+    steps = active_rows(lengths, T)
     lengths_d = xp.asarray(lengths)
-    X = params["E"][ids.T]  # (T, B, D)
-    hs, cell_cache = cells.FORWARD[spec.cell](xp, params, X, steps)
-    pooled, head_cache = head_forward(xp, hs, lengths_d, spec.head)
+    flip = backwards_order(xp, lengths, T) if spec.bidirectional else None
+    inputs = params["E"][ids.T]  # (T, B, D)
+    runs = []  # (X, hs, cell cache) of every cell, in spec.cells() order
+    for layer, backwards, suffix, _ in spec.cells():
+        X = inputs[flip[0], flip[1]] if backwards else inputs
+        hs, cell_cache = cells.FORWARD[spec.cell](
+            xp, _cell_params(params, spec, suffix), X, steps
+        )
+        runs.append((X, hs, cell_cache))
+        if backwards or not spec.bidirectional:  # the layer is complete
+            if layer + 1 < spec.layers:
+                inputs = _layer_output(xp, runs[-len(spec.directions) :], flip)
+    top = runs[-len(spec.directions) :]
+    heads = [head_forward(xp, hs, lengths_d, spec.head) for _, hs, _ in top]
+    pooled = heads[0][0]
+    if spec.bidirectional:
+        pooled = xp.concatenate([p for p, _ in heads], axis=1)
     z = pooled @ params["Wy"] + params["by"]  # (B,)
-    cache = (ids, lengths_d, steps, X, hs, cell_cache, pooled, head_cache)
+    cache = (ids, lengths_d, steps, flip, runs, pooled, [c for _, c in heads])
     return z, cache
+
+
+def _layer_output(xp, layer_runs, flip):
+    """States of one layer as the next layer's input (T, B, H * directions),
+    the backward direction's put back in reading order."""
+    states = [hs[1:] for _, hs, _ in layer_runs]
+    if len(states) == 1:
+        return states[0]
+    return xp.concatenate([states[0], states[1][flip[0], flip[1]]], axis=-1)
 
 
 def backward(xp, params, spec, cache, dz, train_embeddings):
     """Gradients of every parameter from dLoss/dz (B,)."""
-    ids, lengths, steps, X, hs, cell_cache, pooled, head_cache = cache
+    ids, lengths, steps, flip, runs, pooled, head_caches = cache
+    H = spec.hidden_size
 
-    # output layer and head
+    # output layer and heads, one head per direction of the top layer
     grads = {"Wy": pooled.T @ dz, "by": dz.sum(keepdims=True)}
-    dpooled = dz[:, None] * params["Wy"][None, :]  # (B, H)
-    dhs = head_backward(xp, dpooled, hs, lengths, spec.head, head_cache)
+    dpooled = dz[:, None] * params["Wy"][None, :]  # (B, H * directions)
+    top = runs[-len(spec.directions) :]
+    dstates = [  # dLoss/dh of each cell of the layer, in its own reading order
+        head_backward(
+            xp, dpooled[:, k * H : (k + 1) * H], hs, lengths, spec.head, head_cache
+        )
+        for k, ((_, hs, _), head_cache) in enumerate(zip(top, head_caches))
+    ]
 
-    # recurrence
-    cell_grads, dX = cells.BACKWARD[spec.cell](
-        xp, params, X, hs, cell_cache, dhs, steps, train_embeddings
-    )
-    grads.update(cell_grads)
+    # recurrence, top layer first; each layer hands dLoss/d(its input) down
+    order = spec.cells()
+    for layer in reversed(range(spec.layers)):
+        want_dX = layer > 0 or train_embeddings
+        dinputs = None
+        for k, backwards in enumerate(spec.directions):
+            index = layer * len(spec.directions) + k
+            _, _, suffix, _ = order[index]
+            X, hs, cell_cache = runs[index]
+            cell_grads, dX = cells.BACKWARD[spec.cell](
+                xp,
+                _cell_params(params, spec, suffix),
+                X,
+                hs,
+                cell_cache,
+                dstates[k],
+                steps,
+                want_dX,
+            )
+            grads.update({name + suffix: g for name, g in cell_grads.items()})
+            if want_dX:
+                if backwards:
+                    dX = dX[flip[0], flip[1]]  # back in reading order
+                dinputs = dX if dinputs is None else dinputs + dX
+        if layer > 0:
+            dstates = [xp.ascontiguousarray(dinputs[..., :H])]
+            if spec.bidirectional:
+                dstates.append(dinputs[..., H:][flip[0], flip[1]])
 
     # embeddings: repeated ids must add up, so scatter-add, not assignment
     if train_embeddings:
         grads["E"] = _embedding_grad(
-            xp, params["E"].shape, ids.T.reshape(-1), dX.reshape(-1, dX.shape[-1])
+            xp,
+            params["E"].shape,
+            ids.T.reshape(-1),
+            dinputs.reshape(-1, dinputs.shape[-1]),
         )
     return grads
 

@@ -38,6 +38,8 @@ class TrainingDiverged(RuntimeError):
 class TrainSettings:
     hidden_size: int = 64
     cell: str = "rnn"
+    layers: int = 1
+    bidirectional: bool = False
     head: str = "mean"
     epochs: int = 10
     batch_size: int = 64
@@ -151,6 +153,8 @@ def train(
         s.hidden_size,
         cell=s.cell,
         head=s.head,
+        layers=s.layers,
+        bidirectional=s.bidirectional,
     )
     sequences, labels = train_data
     _check_sequences(sequences, spec.vocab_size, "training data")

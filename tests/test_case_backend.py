@@ -101,8 +101,9 @@ def cupy_with_device():
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, True)])
 @pytest.mark.parametrize("cell", model.CELLS)
-def test_gpu_and_cpu_training_agree(tmp_path, cell):
+def test_gpu_and_cpu_training_agree(tmp_path, cell, layers, bidirectional):
     cupy_with_device()
     rng = np.random.default_rng(0)
     sequences = [np.array(rng.integers(2, 20, size=n), np.int32) for n in (7, 5, 3, 6)]
@@ -113,6 +114,8 @@ def test_gpu_and_cpu_training_agree(tmp_path, cell):
         settings = train.TrainSettings(
             hidden_size=6,
             cell=cell,
+            layers=layers,
+            bidirectional=bidirectional,
             epochs=1,
             batch_size=2,
             seed=3,

@@ -151,3 +151,19 @@ def test_an_empty_mapping_is_described_as_empty(copy_repo_config):
         match=r"resources.train_model must be a mapping, got null \(an empty value\)",
     ):
         validate_config(copy_repo_config, SCHEMA)
+
+
+@pytest.mark.parametrize("text, value", [("true", True), ("False", False)])
+def test_true_and_false_as_text_become_booleans(copy_repo_config, text, value):
+    """`--config bidirectional=true` hands the word over as text."""
+    copy_repo_config["bidirectional"] = text
+    assert validate_config(copy_repo_config, SCHEMA)["bidirectional"] is value
+
+
+def test_other_words_for_a_boolean_are_refused(copy_repo_config):
+    copy_repo_config["bidirectional"] = "yes"
+    with pytest.raises(
+        ConfigError,
+        match=r"bidirectional must be a boolean \(true or false\), got string 'yes'",
+    ):
+        validate_config(copy_repo_config, SCHEMA)

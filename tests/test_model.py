@@ -1,5 +1,7 @@
 """The model's gradients, its padding behaviour, its numerics and its file format."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -18,8 +20,15 @@ def tiny_batch(rng, lengths=(5, 2, 1)):
     return ids, lengths, rng.integers(0, 2, size=len(lengths)).astype(np.float64)
 
 
-def fresh_params(head, rng, cell="rnn"):
-    spec = M.ModelSpec(V, D, H, cell=cell, head=head)
+# (layers, bidirectional): one cell; both directions; a stack; a stack of both
+SHAPES = [(1, False), (1, True), (2, False), (2, True)]
+SHAPE_IDS = ["1", "1-bi", "2", "2-bi"]
+
+
+def fresh_params(head, rng, cell="rnn", layers=1, bidirectional=False):
+    spec = M.ModelSpec(
+        V, D, H, cell=cell, head=head, layers=layers, bidirectional=bidirectional
+    )
     params = M.init_params(spec, rng.normal(size=(V, D)), rng, dtype=np.float64)
     for name in params:
         if name.startswith("b"):  # nonzero biases exercise every path
@@ -27,13 +36,14 @@ def fresh_params(head, rng, cell="rnn"):
     return spec, params
 
 
+@pytest.mark.parametrize("layers, bidirectional", SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("head", M.HEADS)
 @pytest.mark.parametrize("cell", M.CELLS)
-def test_every_gradient_matches_finite_differences(cell, head):
+def test_every_gradient_matches_finite_differences(cell, head, layers, bidirectional):
     """Central differences in float64 on one padded batch of lengths 6, 5, 3,
     2 and 1, so that rows stop at different steps."""
     rng = np.random.default_rng(0)
-    spec, params = fresh_params(head, rng, cell)
+    spec, params = fresh_params(head, rng, cell, layers, bidirectional)
     ids, lengths, labels = tiny_batch(rng, lengths=(6, 5, 3, 2, 1))
     _, grads = M.loss_and_grads(
         np, params, spec, ids, lengths, labels, train_embeddings=True
@@ -51,7 +61,7 @@ def test_every_gradient_matches_finite_differences(cell, head):
             numeric[i] = (up - down) / (2 * eps)
         scale = np.abs(numeric).max() + np.abs(grads[name]).max()
         relative = np.abs(numeric - grads[name]).max() / max(scale, 1e-12)
-        assert relative < 1e-6, f"{cell}/{head}: d{name} off by {relative:.2e}"
+        assert relative < 1e-6, f"{spec}: d{name} off by {relative:.2e}"
 
 
 def test_embedding_gradient_adds_up_repeated_words():
@@ -66,11 +76,14 @@ def test_embedding_gradient_adds_up_repeated_words():
     assert np.all(grads["E"][np.arange(V) != 3] == 0)
 
 
+@pytest.mark.parametrize("layers, bidirectional", SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("head", M.HEADS)
 @pytest.mark.parametrize("cell", M.CELLS)
-def test_a_review_scores_the_same_alone_and_in_a_padded_batch(cell, head):
+def test_a_review_scores_the_same_alone_and_in_a_padded_batch(
+    cell, head, layers, bidirectional
+):
     rng = np.random.default_rng(2)
-    spec, params = fresh_params(head, rng, cell)
+    spec, params = fresh_params(head, rng, cell, layers, bidirectional)
     ids, lengths, _ = tiny_batch(rng, lengths=(7, 4, 2))
     together = M.predict_proba(np, params, spec, ids, lengths)
     for row, n in enumerate(lengths):
@@ -80,11 +93,12 @@ def test_a_review_scores_the_same_alone_and_in_a_padded_batch(cell, head):
         assert alone[0] == pytest.approx(together[row], abs=1e-12)
 
 
+@pytest.mark.parametrize("layers, bidirectional", SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("cell", M.CELLS)
-def test_padding_values_never_matter(cell):
+def test_padding_values_never_matter(cell, layers, bidirectional):
     """Whatever ids sit in the padding, the loss and every gradient are identical."""
     rng = np.random.default_rng(3)
-    spec, params = fresh_params("max", rng, cell)
+    spec, params = fresh_params("max", rng, cell, layers, bidirectional)
     ids, lengths, labels = tiny_batch(rng)
     noisy = ids.copy()
     noisy[noisy == 0] = 5
@@ -98,12 +112,15 @@ def test_padding_values_never_matter(cell):
         np.testing.assert_array_equal(grads_a[name], grads_b[name], err_msg=name)
 
 
+@pytest.mark.parametrize("layers, bidirectional", SHAPES, ids=SHAPE_IDS)
 @pytest.mark.parametrize("cell", M.CELLS)
-def test_padded_batch_gives_the_gradients_of_its_rows_alone(cell):
+def test_padded_batch_gives_the_gradients_of_its_rows_alone(
+    cell, layers, bidirectional
+):
     """The mean loss of a batch is the mean of its rows' losses, so its
     gradients are the mean of each row's gradients computed on its own."""
     rng = np.random.default_rng(8)
-    spec, params = fresh_params("mean", rng, cell)
+    spec, params = fresh_params("mean", rng, cell, layers, bidirectional)
     ids, lengths, labels = tiny_batch(rng, lengths=(6, 3, 1))
     _, together = M.loss_and_grads(np, params, spec, ids, lengths, labels, True)
     alone = [
@@ -121,6 +138,50 @@ def test_padded_batch_gives_the_gradients_of_its_rows_alone(cell):
     for name in together:
         mean = sum(g[name] for g in alone) / len(alone)
         np.testing.assert_allclose(together[name], mean, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", M.CELLS)
+def test_the_backward_direction_reads_each_row_from_its_end(cell):
+    """A bidirectional model is its forward cell plus its backward cell run on
+    each review with its tokens reversed: both pooled with the last head."""
+    rng = np.random.default_rng(11)
+    spec, params = fresh_params("last", rng, cell, bidirectional=True)
+    ids, lengths, _ = tiny_batch(rng, lengths=(6, 4, 1))
+    z, _ = M.forward(np, params, spec, ids, lengths)
+    one_way = M.ModelSpec(V, D, H, cell=cell, head="last")
+    halves = []
+    for suffix, reverse in (("", False), ("_r", True)):
+        part = {
+            k: params[k + suffix]
+            for k in one_way.shapes()
+            if k not in ("E", "Wy", "by")
+        }
+        part.update(E=params["E"], Wy=np.zeros(H), by=np.zeros(1))
+        rows = [
+            ids[r, :n][::-1] if reverse else ids[r, :n] for r, n in enumerate(lengths)
+        ]
+        padded = np.zeros_like(ids)
+        for r, row in enumerate(rows):
+            padded[r, : len(row)] = row
+        _, cache = M.forward(np, part, one_way, padded, lengths)
+        halves.append(cache[-2])  # pooled: the final state of each row
+    expected = np.concatenate(halves, axis=1) @ params["Wy"] + params["by"]
+    np.testing.assert_allclose(z, expected, rtol=1e-12)
+
+
+def test_a_model_file_of_one_layer_and_direction_still_loads(tmp_path):
+    """Files written before layers and directions existed hold no such keys."""
+    rng = np.random.default_rng(12)
+    spec, params = fresh_params("max", rng)
+    path = save(tmp_path, params, spec)
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    meta = json.loads(str(arrays["meta_json"]))
+    del meta["spec"]["layers"], meta["spec"]["bidirectional"]
+    arrays["meta_json"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    _, loaded, _ = M.load_params(path)
+    assert loaded == spec
 
 
 def test_unsorted_batch_is_refused():

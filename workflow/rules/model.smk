@@ -22,9 +22,10 @@ rule train_model:
         training={
             key: config[key]
             for key in (
-                "cell", "hidden_size", "head", "epochs", "batch_size", "optimizer",
-                "learning_rate", "clip_norm", "patience", "seed", "train_embeddings",
-                "device", "dtype", "flush_subnormals", "batch_slices",
+                "cell", "layers", "bidirectional", "hidden_size", "head", "epochs",
+                "batch_size", "optimizer", "learning_rate", "clip_norm", "patience",
+                "seed", "train_embeddings", "device", "dtype", "flush_subnormals",
+                "batch_slices",
             )
         },
     threads: job_threads("train_model")
