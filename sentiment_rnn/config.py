@@ -166,7 +166,7 @@ def _number_from_text(value):
             return value
 
 
-def _normalise_numbers(config, schema, root=None, prefix=""):
+def _normalise_scalars(config, schema, root=None, prefix=""):
     """Whole floats become ints where an integer is expected (YAML and the
     command line read 64.0 and 1e2 as floats), numbers that arrive as text
     inside a mapping given on the command line become numbers, `true` and
@@ -179,7 +179,7 @@ def _normalise_numbers(config, schema, root=None, prefix=""):
         value = config.get(key)
         kinds = _types(spec)
         if isinstance(value, dict) and "object" in kinds:
-            problems += _normalise_numbers(value, spec, root, f"{prefix}{key}.")
+            problems += _normalise_scalars(value, spec, root, f"{prefix}{key}.")
             continue
         if isinstance(value, str) and prefix and kinds & {"integer", "number"}:
             value = config[key] = _number_from_text(value)
@@ -209,7 +209,7 @@ def _check_together(config):
 def validate_config(config, schema):
     """Fill defaults into `config` (in place) and check it; returns it."""
     _fill_defaults(config, schema)
-    problems = _normalise_numbers(config, schema)
+    problems = _normalise_scalars(config, schema)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     validator = jsonschema.Draft7Validator(schema)

@@ -70,7 +70,7 @@ class ModelSpec:
         """(False,) or (False, True): whether each direction reads backwards."""
         return (False, True) if self.bidirectional else (False,)
 
-    def cells(self):
+    def cell_layout(self):
         """(layer, backwards, parameter suffix, input width) of every cell, in
         the order of computation."""
         width = self.embedding_dim
@@ -87,7 +87,7 @@ class ModelSpec:
     def shapes(self):
         V, D, H = self.vocab_size, self.embedding_dim, self.hidden_size
         shapes = {"E": (V, D)}
-        for _, _, suffix, width in self.cells():
+        for _, _, suffix, width in self.cell_layout():
             for name, shape in cells.shapes(self.cell, width, H).items():
                 shapes[name + suffix] = shape
         shapes["Wy"] = (H * len(self.directions),)
@@ -103,7 +103,7 @@ def init_params(spec, embeddings, rng, dtype=np.float32):
         "embedding matrix does not fit the spec"
     )
     params = {"E": embeddings}
-    for _, _, suffix, width in spec.cells():
+    for _, _, suffix, width in spec.cell_layout():
         for name, value in cells.init(spec.cell, width, H, rng).items():
             params[name + suffix] = value
     pooled = H * len(spec.directions)
@@ -225,8 +225,8 @@ def head_backward(xp, dpooled, hs, lengths, head, cache):
 
 
 def backwards_order(xp, lengths, T):
-    """(rows, steps) that read each row from its last token to its first:
-    a[rows, steps] of a time-major (T, B, ...) array `a` holds, at step t of
+    """(steps, rows) that read each row from its last token to its first:
+    a[steps, rows] of a time-major (T, B, ...) array `a` holds, at step t of
     row b, what `a` holds at step L_b - 1 - t (padding steps stay in place).
 
     Applying it twice gives the array back, so the same index also puts the
@@ -253,8 +253,8 @@ def forward(xp, params, spec, ids, lengths):
     lengths_d = xp.asarray(lengths)
     flip = backwards_order(xp, lengths, T) if spec.bidirectional else None
     inputs = params["E"][ids.T]  # (T, B, D)
-    runs = []  # (X, hs, cell cache) of every cell, in spec.cells() order
-    for layer, backwards, suffix, _ in spec.cells():
+    runs = []  # (X, hs, cell cache) of every cell, in spec.cell_layout() order
+    for layer, backwards, suffix, _ in spec.cell_layout():
         X = inputs[flip[0], flip[1]] if backwards else inputs
         hs, cell_cache = cells.FORWARD[spec.cell](
             xp, _cell_params(params, spec, suffix), X, steps
@@ -299,7 +299,7 @@ def backward(xp, params, spec, cache, dz, train_embeddings):
     ]
 
     # recurrence, top layer first; each layer hands dLoss/d(its input) down
-    order = spec.cells()
+    order = spec.cell_layout()
     for layer in reversed(range(spec.layers)):
         want_dX = layer > 0 or train_embeddings
         dinputs = None
