@@ -2,9 +2,10 @@
 
 Back-propagated deltas of a recurrent network shrink at every step back in
 time, and in float32 they soon reach the subnormal range (|x| < 1.2e-38).
-CPUs handle arithmetic on subnormal numbers in a slow path: measured here on
-real reviews, an epoch of the vanilla RNN ran about 13 times slower once its
-deltas got there. Values that small cannot change a float32 result that
+Many CPUs handle arithmetic on subnormal numbers in a slow path: measured on
+an Intel Xeon on real reviews, an epoch of the vanilla RNN ran about 13 times
+slower once its deltas got there (an AMD EPYC showed no such penalty:
+`benchmarks/subnormal_effect.py`). Values that small cannot change a float32 result that
 matters, so the CPU's own switches are turned on for the training loop:
 flush-to-zero and denormals-are-zero (MXCSR on x86-64) or flush-to-zero
 (FPCR on 64-bit ARM). NumPy offers no switch for them, so they are set
