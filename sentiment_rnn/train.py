@@ -30,8 +30,15 @@ log = logging.getLogger(__name__)
 BUCKET_BATCHES = 50  # batches drawn together and sorted by length
 
 
-class TrainingDiverged(RuntimeError):
-    """The loss or the parameters stopped being finite numbers."""
+# A batch whose mean loss is above this gives its true labels an average
+# log-probability below -50: certain, and wrong. Training that gets there has
+# diverged (a learning rate far too high), even while its numbers stay finite.
+DIVERGED_LOSS = 50.0
+
+
+class TrainingDiverged(InputError):
+    """The loss diverged or stopped being finite, or the parameters did: a
+    setting to change (the learning rate), reported like bad input."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,9 +200,14 @@ def train(
                 ids, lens, order = pad_batch(sequences, index)
                 y = labels[index[order]]
                 loss = train_step(xp, params, spec, state, s, ids, lens, y, sliced)
-                if not math.isfinite(loss):
+                if not math.isfinite(loss) or loss > DIVERGED_LOSS:
+                    what = (
+                        f"diverging loss {loss:.4g}"
+                        if math.isfinite(loss)
+                        else "non-finite loss"
+                    )
                     raise TrainingDiverged(
-                        f"non-finite loss at epoch {epoch}, step {step} "
+                        f"{what} at epoch {epoch}, step {step} "
                         "(try lower learning_rate or gradient clipping)"
                     )
                 tokens += int(lens.sum())
