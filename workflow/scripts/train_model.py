@@ -52,8 +52,9 @@ def main(smk):
     summary = {"epochs_run": len(history), "best_epoch": train.best_epoch(history)}
     write_json(out.test_metrics, {**metrics, **summary, "backend": backend})
     checkpoint.unlink(missing_ok=True)
+    epochs = f"{len(history)} epoch{'' if len(history) == 1 else 's'}"
     done(
-        f"{len(data['train'][0])} training reviews, {len(history)} epochs, "
+        f"{len(data['train'][0])} training reviews, {epochs}, "
         f"test accuracy {metrics['accuracy']:.4f} on {metrics['n']} reviews"
     )
 
