@@ -148,10 +148,18 @@ BOOLEAN_WORDS = {"true": True, "false": False}
 
 
 def _resolve(spec, schema):
-    """A property's schema with a local `$ref` (#/definitions/...) followed."""
+    """A property's schema with a local `$ref` (#/definitions/...) followed,
+    also inside `allOf`, whose parts are merged: the form the schema uses to
+    add constraints to a shared definition."""
     ref = spec.get("$ref", "")
     if ref.startswith("#/definitions/"):
         return schema["definitions"][ref.removeprefix("#/definitions/")]
+    if "allOf" in spec:
+        merged = {key: value for key, value in spec.items() if key != "allOf"}
+        for part in spec["allOf"]:
+            for key, value in _resolve(part, schema).items():
+                merged.setdefault(key, value)
+        return merged
     return spec
 
 

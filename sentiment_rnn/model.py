@@ -32,6 +32,7 @@ backpropagation through time in the cell, then the embedding rows.
 
 import dataclasses
 import json
+import numbers
 import zipfile
 
 import numpy as np
@@ -57,13 +58,22 @@ class ModelSpec:
     bidirectional: bool = False
 
     def __post_init__(self):
-        assert self.cell in CELLS, (
-            f"cell {self.cell!r} is not supported; use one of {CELLS}"
-        )
-        assert self.head in HEADS, (
-            f"head {self.head!r} is not supported; use one of {HEADS}"
-        )
-        assert self.layers >= 1, f"layers must be at least 1, got {self.layers}"
+        # also the check of a model file's description (load_params), which
+        # may have been edited by hand: types as well as values
+        for field in ("vocab_size", "embedding_dim", "hidden_size", "layers"):
+            value = getattr(self, field)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise ValueError(f"{field} must be an integer, got {value!r}")
+            if value < 1:
+                raise ValueError(f"{field} must be at least 1, got {value}")
+        if not isinstance(self.bidirectional, bool):
+            raise ValueError(
+                f"bidirectional must be true or false, got {self.bidirectional!r}"
+            )
+        if self.cell not in CELLS:
+            raise ValueError(f"cell {self.cell!r} is not supported; use one of {CELLS}")
+        if self.head not in HEADS:
+            raise ValueError(f"head {self.head!r} is not supported; use one of {HEADS}")
 
     @property
     def directions(self):
@@ -430,15 +440,37 @@ def load_params(path):
     try:
         meta = json.loads(str(arrays.pop(META_KEY)))
         spec = ModelSpec(**meta["spec"])
-    except (ValueError, KeyError, TypeError, AssertionError) as err:
+    except (ValueError, KeyError, TypeError) as err:
         raise InputError(
             f"{name}: the model description ({META_KEY}) is not valid: {err!r}"
         ) from None
     for key, shape in spec.shapes().items():
         if key not in arrays:
             raise InputError(f"{name}: missing parameter {key!r}")
-        if arrays[key].shape != shape:
+        value = arrays[key]
+        if value.shape != shape:
             raise InputError(
-                f"{name}: parameter {key!r} has shape {arrays[key].shape} expected {shape}"
+                f"{name}: parameter {key!r} has shape {value.shape} expected {shape}"
+            )
+        if value.dtype.kind != "f":
+            raise InputError(
+                f"{name}: parameter {key!r} holds {value.dtype} values, "
+                "expected floating-point numbers"
+            )
+        if not np.isfinite(value).all():
+            bad = int(value.size - np.isfinite(value).sum())
+            raise InputError(
+                f"{name}: parameter {key!r} has {bad} non-finite values "
+                "(NaN or infinity); expected finite numbers"
             )
     return arrays, spec, meta
+
+
+def check_vocabulary(spec, n_words, vocab_path, params_path):
+    """The vocabulary a model is used with must be the one it was trained on:
+    same size, so that every word id means the same word."""
+    if n_words != spec.vocab_size:
+        raise InputError(
+            f"{vocab_path} has {n_words} entries but the model in {params_path} "
+            f"expects {spec.vocab_size}: train the model again with this vocabulary"
+        )

@@ -27,6 +27,9 @@ def good_params():
     return model.init_params(SPEC, embeddings, np.random.default_rng(1))
 
 
+SPEC_FIELDS = {"vocab_size": 5, "embedding_dim": 4, "hidden_size": 3}
+
+
 def meta_json(spec=SPEC):
     return np.array(
         json.dumps(
@@ -142,14 +145,62 @@ def test_file_without_metadata_is_refused(tmp_path):
             }
         ),
         json.dumps([1, 2]),
+        json.dumps({"spec": {**SPEC_FIELDS, "bidirectional": "false"}}),
+        json.dumps({"spec": {**SPEC_FIELDS, "hidden_size": "3"}}),
+        json.dumps({"spec": {**SPEC_FIELDS, "layers": 0}}),
+        json.dumps({"spec": {**SPEC_FIELDS, "layers": 1.5}}),
     ],
-    ids=["not-json", "no-spec", "partial-spec", "unknown-cell", "not-a-mapping"],
+    ids=[
+        "not-json",
+        "no-spec",
+        "partial-spec",
+        "unknown-cell",
+        "not-a-mapping",
+        "bidirectional-as-text",
+        "hidden-size-as-text",
+        "no-layers",
+        "fractional-layers",
+    ],
 )
 def test_broken_metadata_is_an_input_error(tmp_path, meta):
     """A swapped or hand-made file must fail as bad input, naming the file."""
     path = tmp_path / "params.npz"
     np.savez(path, **good_params(), meta_json=np.array(meta))
     with pytest.raises(InputError, match=r"params\.npz"):
+        model.load_params(path)
+
+
+def test_a_value_of_the_wrong_type_in_the_description_is_named(tmp_path):
+    path = tmp_path / "params.npz"
+    meta = {"spec": {**SPEC_FIELDS, "bidirectional": "false"}}
+    np.savez(path, **good_params(), meta_json=np.array(json.dumps(meta)))
+    with pytest.raises(
+        InputError, match="bidirectional must be true or false, got 'false'"
+    ):
+        model.load_params(path)
+
+
+@pytest.mark.parametrize(
+    "value, dtype, message",
+    [
+        (np.nan, "float32", r"'Wy' has 1 non-finite values \(NaN or infinity\)"),
+        (np.inf, "float32", r"'Wy' has 1 non-finite values"),
+        ("x", "<U1", r"'Wy' holds <U1 values, expected floating-point numbers"),
+        (1j, "complex128", r"'Wy' holds complex128 values, expected floating-point"),
+    ],
+    ids=["nan", "infinity", "text", "complex"],
+)
+def test_parameter_values_that_are_not_finite_numbers_are_named(
+    tmp_path, value, dtype, message
+):
+    """A model that cannot compute must not score: NaN weights would make every
+    paragraph NaN, which reads as a speech with nothing to score."""
+    params = good_params()
+    wy = params["Wy"].astype(dtype)
+    wy[0] = value
+    path = tmp_path / "params.npz"
+    np.savez(path, **dict(params, Wy=wy), meta_json=meta_json())
+    with pytest.raises(InputError, match=rf"params\.npz: parameter {message}"):
         model.load_params(path)
 
 
@@ -178,15 +229,11 @@ def test_truncated_model_file(tmp_path, saved_bytes, cut):
         model.load_params(path)
 
 
-def test_scoring_stage_reports_a_truncated_model(tmp_path):
-    params, spec, index = S.tiny_model()
-    whole = tmp_path / "whole.npz"
-    model.save_params(whole, params, spec)
-    model_path = tmp_path / "results" / "model" / "params.npz"
-    model_path.parent.mkdir(parents=True)
-    model_path.write_bytes(whole.read_bytes()[:100])
+def run_scoring_stage(tmp_path, model_path, words):
+    """The score_speeches script on one speech, with a vocabulary of `words`;
+    returns its output paths."""
     vocab_path = tmp_path / "vocab.tsv"
-    table = pd.DataFrame({"index": range(len(index)), "word": list(index), "count": 1})
+    table = pd.DataFrame({"index": range(len(words)), "word": words, "count": 1})
     table.to_csv(vocab_path, sep="\t", index=False, encoding="utf-8")
     vocab.read_vocabulary(vocab_path)
     speeches_path = tmp_path / "speeches.parquet"
@@ -219,8 +266,32 @@ def test_scoring_stage_reports_a_truncated_model(tmp_path):
         },
     )
     with S.isolated_logging():
-        with pytest.raises(
-            InputError, match=r"model file \S*/params\.npz is truncated or corrupt"
-        ):
-            S.load_script("score_speeches").main(smk)
-    assert not out["speeches"].exists()
+        S.load_script("score_speeches").main(smk)
+    return out
+
+
+def test_scoring_stage_reports_a_truncated_model(tmp_path):
+    params, spec, index = S.tiny_model()
+    whole = tmp_path / "whole.npz"
+    model.save_params(whole, params, spec)
+    model_path = tmp_path / "results" / "model" / "params.npz"
+    model_path.parent.mkdir(parents=True)
+    model_path.write_bytes(whole.read_bytes()[:100])
+    with pytest.raises(
+        InputError, match=r"model file \S*/params\.npz is truncated or corrupt"
+    ):
+        run_scoring_stage(tmp_path, model_path, list(index))
+    assert not (tmp_path / "speech_scores.csv").exists()
+
+
+def test_scoring_stage_refuses_a_model_of_another_vocabulary(tmp_path):
+    params, spec, index = S.tiny_model()
+    model_path = tmp_path / "params.npz"
+    model.save_params(model_path, params, spec)
+    with pytest.raises(
+        InputError,
+        match=rf"vocab\.tsv has {len(index) + 1} entries but the model in "
+        rf"\S*params\.npz expects {len(index)}",
+    ):
+        run_scoring_stage(tmp_path, model_path, [*index, "extra"])
+    assert not (tmp_path / "speech_scores.csv").exists()

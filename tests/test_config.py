@@ -144,6 +144,31 @@ def test_numbers_as_text_inside_a_mapping_become_numbers(copy_repo_config):
         validate_config(copy_repo_config, SCHEMA)
 
 
+def test_numbers_as_text_under_the_default_resources_become_numbers(copy_repo_config):
+    """`default` adds required fields to the shared definition (allOf in the
+    schema); its values are read as numbers like any rule's."""
+    copy_repo_config["resources"]["default"] = {
+        "threads": "1",
+        "mem_mb": "1000",
+        "runtime": "30",
+        "gpus": "0",
+    }
+    config = validate_config(copy_repo_config, SCHEMA)
+    assert config["resources"]["default"] == {
+        "threads": 1,
+        "mem_mb": 1000,
+        "runtime": 30,
+        "gpus": 0,
+    }
+    copy_repo_config["resources"]["default"] = {
+        "threads": 2.0,
+        "mem_mb": 1000,
+        "runtime": 30,
+    }
+    config = validate_config(copy_repo_config, SCHEMA)
+    assert type(config["resources"]["default"]["threads"]) is int
+
+
 def test_an_empty_mapping_is_described_as_empty(copy_repo_config):
     copy_repo_config["resources"]["train_model"] = None
     with pytest.raises(

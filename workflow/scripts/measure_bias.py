@@ -28,6 +28,7 @@ def main(smk):
         terms = fairness.check_terms(yaml.safe_load(handle), terms_path)
     params, spec, _ = model.load_params(params_path)
     table = vocab.read_vocabulary(vocab_path)
+    model.check_vocabulary(spec, len(table), vocab_path, params_path)
     vector_sets = {
         "glove": (
             pd.read_parquet(words_path)["word"].tolist(),

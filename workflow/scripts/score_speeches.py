@@ -23,11 +23,7 @@ def main(smk):
     done = start_logging(smk.log[0], smk.rule)
     params, spec, _ = model.load_params(params_path)
     table = vocab.read_vocabulary(vocab_path)
-    if len(table) != spec.vocab_size:
-        raise ValueError(
-            f"{vocab_path} has {len(table)} entries but the model in {params_path} "
-            f"expects {spec.vocab_size}"
-        )
+    model.check_vocabulary(spec, len(table), vocab_path, params_path)
     speeches, paragraphs = score.score_speeches(
         pd.read_parquet(speeches_path),
         params,
