@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from arguments import whole_number as whole
 from sentiment_rnn import model as M
 from sentiment_rnn import optim, train, vocab
 
@@ -138,17 +139,6 @@ def compare(batches, embeddings, cell, hidden, repeats, threads, with_torch=True
     return median(ours_runs), (median(torch_runs) if torch_runs else float("nan"))
 
 
-def positive(text):
-    """An argument that must be a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -169,16 +159,27 @@ def main():
     parser.add_argument(
         "--table", choices=sorted(TABLES), help="a sweep of one size instead"
     )
-    parser.add_argument("--batch-size", type=positive, default=64, help="rows a batch")
-    parser.add_argument("--hidden-size", type=positive, default=64, help="hidden units")
-    parser.add_argument("--max-len", type=positive, default=256, help="tokens a review")
-    parser.add_argument("--batches", type=positive, default=40, help="batches a pass")
     parser.add_argument(
-        "--repeats", type=positive, default=3, help="alternating passes of each engine"
+        "--batch-size", type=whole(1, 4096), default=64, help="rows a batch"
+    )
+    parser.add_argument(
+        "--hidden-size", type=whole(1, 4096), default=64, help="hidden units"
+    )
+    parser.add_argument(
+        "--max-len", type=whole(1, 100_000), default=256, help="tokens a review"
+    )
+    parser.add_argument(
+        "--batches", type=whole(1, 10_000), default=40, help="batches a pass"
+    )
+    parser.add_argument(
+        "--repeats",
+        type=whole(1, 1000),
+        default=3,
+        help="alternating passes of each engine",
     )
     parser.add_argument(
         "--threads",
-        type=positive,
+        type=whole(1, 256),
         default=2,
         help="our worker processes, and PyTorch's threads",
     )
@@ -203,7 +204,13 @@ def main():
             )
         torch.set_num_threads(args.threads)
         reference = f"torch {torch.__version__}"
-    reviews, index, embeddings = load(args.results)
+    try:
+        reviews, index, embeddings = load(args.results)
+    except (OSError, ValueError, EOFError) as err:  # a truncated or foreign file
+        parser.error(
+            f"cannot read the pipeline's outputs in {args.results} ({err}); "
+            "run the pipeline again"
+        )
     data = train.encode_split(reviews, "train", index, args.max_len, "first")
     sequences = data[0]
     if args.table == "reviews":  # up to 25,000: the training part is smaller

@@ -26,6 +26,8 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from arguments import positive_number
+from arguments import whole_number as whole
 from sentiment_rnn import cells, model, subnormal
 
 TINY = np.finfo(np.float32).tiny  # the smallest normal float32
@@ -78,10 +80,16 @@ def main():
         description=__doc__.splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--scale", type=float, default=0.5, help="Whh = scale * Q")
-    parser.add_argument("--rows", type=int, default=32, help="rows of the batch")
-    parser.add_argument("--steps", type=int, default=256, help="longest row")
-    parser.add_argument("--repeats", type=int, default=7, help="timed passes")
+    parser.add_argument(
+        "--scale", type=positive_number(10), default=0.5, help="Whh = scale * Q"
+    )
+    parser.add_argument(
+        "--rows", type=whole(1, 512), default=32, help="rows of the batch"
+    )
+    parser.add_argument("--steps", type=whole(2, 2048), default=256, help="longest row")
+    parser.add_argument(
+        "--repeats", type=whole(1, 1000), default=7, help="timed passes"
+    )
     args = parser.parse_args()
     if not subnormal.supported():
         parser.error("this platform has no flush-to-zero switch that we can reach")

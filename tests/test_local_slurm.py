@@ -60,6 +60,7 @@ def test_stop_ends_only_the_recorded_commands(tmp_path):
     daemon someone else started) is left running."""
     ours = subprocess.Popen(["sleep", "60"])
     other = subprocess.Popen(["sleep", "61"])
+    (tmp_path / local_slurm.MARKER).write_text("")
     try:
         (tmp_path / local_slurm.PIDS).write_text(
             json.dumps(
@@ -110,6 +111,7 @@ def test_a_file_in_place_of_the_folder_is_refused_and_kept(tmp_path, prerequisit
 
 @pytest.mark.parametrize("content", ["{not json", '[{"pid": 1}]', "7"])
 def test_a_damaged_list_of_daemons_is_named(tmp_path, content):
+    (tmp_path / local_slurm.MARKER).write_text("")
     (tmp_path / local_slurm.PIDS).write_text(content)
     result = subprocess.run(
         [sys.executable, str(TOOL), "stop", "--dir", str(tmp_path)],
@@ -118,4 +120,39 @@ def test_a_damaged_list_of_daemons_is_named(tmp_path, content):
     )
     assert result.returncode == 1
     assert f"{tmp_path / local_slurm.PIDS} is not the list of daemons" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_stop_leaves_a_folder_it_did_not_make_alone(tmp_path):
+    """A list of daemons in someone else's folder is neither acted on nor
+    deleted."""
+    sleeper = subprocess.Popen(["sleep", "60"])
+    listed = [{"name": "x", "pid": sleeper.pid, "argv": ["sleep", "60"]}]
+    (tmp_path / local_slurm.PIDS).write_text(json.dumps(listed))
+    try:
+        result = subprocess.run(
+            [sys.executable, str(TOOL), "stop", "--dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 1
+        assert f"{tmp_path} was not made by this script" in result.stderr
+        assert sleeper.poll() is None
+        assert json.loads((tmp_path / local_slurm.PIDS).read_text()) == listed
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+@pytest.mark.parametrize("action", ["stop", "status"])
+def test_a_folder_in_place_of_the_list_is_named(tmp_path, action):
+    (tmp_path / local_slurm.MARKER).write_text("")
+    (tmp_path / local_slurm.PIDS).mkdir()
+    result = subprocess.run(
+        [sys.executable, str(TOOL), action, "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert f"{tmp_path / local_slurm.PIDS} is not a file" in result.stderr
     assert "Traceback" not in result.stderr

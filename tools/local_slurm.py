@@ -180,9 +180,18 @@ def exports(folder):
 
 
 def read_pids(folder):
+    """The daemons `start` recorded in `folder`: only in a folder it made, whose
+    list it wrote; anything else is refused and left as it is."""
     path = folder / PIDS
     if not path.exists():
         return []
+    if not (folder / MARKER).exists():
+        raise ClusterError(
+            f"{folder} was not made by this script (it has no {MARKER}); "
+            "nothing in it was stopped or removed"
+        )
+    if not path.is_file():
+        raise ClusterError(f"{path} is not a file; nothing was stopped")
     try:
         entries = json.loads(path.read_text())
         if all(
@@ -192,8 +201,8 @@ def read_pids(folder):
     except (ValueError, TypeError):
         pass
     raise ClusterError(
-        f"{path} is not the list of daemons this script writes; stop them by hand "
-        "(ps, kill) and remove the folder"
+        f"{path} is not the list of daemons this script writes; nothing was "
+        "stopped (find the daemons with: ps -C munged,slurmctld,slurmd -o pid,args)"
     )
 
 
