@@ -205,13 +205,20 @@ def _normalise_scalars(config, schema, root=None, prefix=""):
 
 def _check_together(config):
     """Settings that are valid alone but not with each other."""
+    problems = []
     slices, rows = config.get("batch_slices"), config.get("batch_size")
     if isinstance(slices, int) and isinstance(rows, int) and slices > rows:
-        return [
+        problems.append(
             f"batch_slices: expected at most batch_size ({rows}), got {slices} "
             "(a slice needs at least one row of the batch)"
-        ]
-    return []
+        )
+    glove_source = config.get("glove_source")
+    if glove_source not in (None, "package") and config.get("glove") is None:
+        problems.append(
+            f"glove: expected the file's url and sha256, since glove_source is "
+            f"{glove_source!r}, got nothing"
+        )
+    return problems
 
 
 def validate_config(config, schema):

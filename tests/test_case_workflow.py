@@ -188,6 +188,9 @@ def test_bad_config_values_stop_the_run(tmp_path, raw, message):
     result = S.run_snakemake(tmp_path, "-n", timeout=60)
     assert result.returncode != 0
     assert message in output_of(result)
+    # the message alone: no lines of the project's code, as for a bug
+    assert 'File "' not in output_of(result)
+    assert "ConfigError" not in output_of(result)
 
 
 def test_learning_rate_with_a_dot_is_accepted(tmp_path):

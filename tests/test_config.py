@@ -39,6 +39,16 @@ def test_empty_value_takes_the_default(copy_repo_config):
     assert validate_config(copy_repo_config, SCHEMA)["para_len"] == 100
 
 
+def test_a_glove_file_source_needs_its_address(copy_repo_config):
+    copy_repo_config.update(glove_source="text", glove=None)
+    with pytest.raises(
+        ConfigError,
+        match=r"glove: expected the file's url and sha256, since glove_source is "
+        r"'text', got nothing",
+    ):
+        validate_config(copy_repo_config, SCHEMA)
+
+
 @pytest.mark.parametrize(
     "key, value, message",
     [

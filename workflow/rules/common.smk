@@ -1,6 +1,7 @@
 # Config loading and validation, and small helpers shared by the rules.
 
 import os
+import sys
 
 try:
     from sentiment_rnn.config import (
@@ -20,15 +21,29 @@ except ImportError as err:
 os.environ.update(PYTHONUTF8="1")
 
 
+def stop_on_config_error(check, *args):
+    """A mistake in the configuration ends the run with its message alone
+    (exit status 1): raised, Snakemake would print lines of this project's
+    code after it, as it does for a bug."""
+    try:
+        return check(*args)
+    except ConfigError as err:
+        sys.exit(str(err))
+
+
 # config.yaml and every --configfile: safe loading, each key given once
 for path in ["config.yaml"] + list(getattr(workflow, "overwrite_configfiles", ())):
-    check_yaml_file(path)
+    stop_on_config_error(check_yaml_file, path)
 
 
 configfile: "config.yaml"
 
 
-validate_config(config, load_schema(workflow.source_path("../schemas/config.schema.yaml")))
+stop_on_config_error(
+    validate_config,
+    config,
+    load_schema(workflow.source_path("../schemas/config.schema.yaml")),
+)
 
 CONDA_ENV = "../../envs/cpu.yaml"
 
@@ -64,13 +79,6 @@ def glove_settings():
     if config["glove_source"] == "zip":
         return {"member": config["glove_zip_member"], "digests": digests}
     return {"digests": digests}
-
-
-if config["glove_source"] != "package" and config["glove"] is None:
-    raise ConfigError(
-        f"invalid configuration: glove_source is {config['glove_source']!r}, "
-        "so `glove` must give the file's url and sha256"
-    )
 
 
 def project_file(path):
