@@ -457,8 +457,9 @@ def load_params(path):
                 f"{name}: parameter {key!r} holds {value.dtype} values, "
                 "expected floating-point numbers"
             )
-        if not np.isfinite(value).all():
-            bad = int(value.size - np.isfinite(value).sum())
+        finite = np.isfinite(value)
+        if not finite.all():
+            bad = int(value.size - finite.sum())
             raise InputError(
                 f"{name}: parameter {key!r} has {bad} non-finite values "
                 "(NaN or infinity); expected finite numbers"
