@@ -1,6 +1,9 @@
 # Sentiment workflow: IMDB reviews -> from-scratch RNN -> speech scores.
 # This file only wires things together; see workflow/rules/ for the stages.
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/prepare.smk"

@@ -63,6 +63,19 @@ def test_end_to_end_and_reruns(workspace):
         assert (workspace / "results/plots" / plot).read_bytes()[:4] == b"\x89PNG"
     assert not (workspace / "results/model/checkpoint.npz").exists()
 
+    # the report: every output marked for it, with its caption
+    run(workspace, "--report", "report.html")
+    report = (workspace / "report.html").read_text(encoding="utf-8")
+    for name in (
+        "training_curves.png",
+        "speech_sentiment.png",
+        "speech_scores.csv",
+        "test_metrics.json",
+        "embedding_association.csv",
+    ):
+        assert f'"name": "{name}"' in report, name
+    assert "The marked epoch is the one" in report
+
     # nothing changed: nothing to do
     assert planned_jobs(workspace) == {}
 

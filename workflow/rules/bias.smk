@@ -10,10 +10,22 @@ rule measure_bias:
         vocab="results/vocab/vocab.tsv",
         reviews="results/split/reviews.parquet",
     output:
-        association="results/bias/embedding_association.csv",
-        groups="results/bias/template_scores.csv",
+        association=report(
+            "results/bias/embedding_association.csv",
+            caption="../report/bias.rst",
+            category="Bias",
+        ),
+        groups=report(
+            "results/bias/template_scores.csv",
+            caption="../report/bias.rst",
+            category="Bias",
+        ),
         sentences="results/bias/template_sentences.csv",
-        representation="results/bias/representation.csv",
+        representation=report(
+            "results/bias/representation.csv",
+            caption="../report/bias.rst",
+            category="Bias",
+        ),
     log:
         "results/logs/measure_bias.log",
     benchmark:

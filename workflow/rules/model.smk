@@ -9,7 +9,11 @@ rule train_model:
     output:
         params="results/model/params.npz",
         history="results/model/history.csv",
-        test_metrics="results/model/test_metrics.json",
+        test_metrics=report(
+            "results/model/test_metrics.json",
+            caption="../report/test_metrics.rst",
+            category="Model",
+        ),
     log:
         "results/logs/train_model.log",
     benchmark:
@@ -41,7 +45,11 @@ rule plot_training:
     input:
         history="results/model/history.csv",
     output:
-        plot="results/plots/training_curves.png",
+        plot=report(
+            "results/plots/training_curves.png",
+            caption="../report/training_curves.rst",
+            category="Model",
+        ),
     log:
         "results/logs/plot_training.log",
     benchmark:

@@ -7,7 +7,11 @@ rule score_speeches:
         params="results/model/params.npz",
         vocab="results/vocab/vocab.tsv",
     output:
-        speeches="results/speech_scores.csv",
+        speeches=report(
+            "results/speech_scores.csv",
+            caption="../report/speech_scores.rst",
+            category="Speeches",
+        ),
         paragraphs="results/paragraph_scores.csv",
     log:
         "results/logs/score_speeches.log",
@@ -33,7 +37,11 @@ rule plot_speech_scores:
     input:
         speeches="results/speech_scores.csv",
     output:
-        plot="results/plots/speech_sentiment.png",
+        plot=report(
+            "results/plots/speech_sentiment.png",
+            caption="../report/speech_sentiment.rst",
+            category="Speeches",
+        ),
     log:
         "results/logs/plot_speech_scores.log",
     benchmark:
