@@ -17,6 +17,15 @@ local_slurm = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(local_slurm)
 
 
+def run_tool(action, folder):
+    """The script as a user runs it; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, str(TOOL), action, "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+
+
 @pytest.fixture
 def prerequisites_met(monkeypatch):
     """As if root with the packages installed: the folder checks come next."""
@@ -81,11 +90,7 @@ def test_stop_ends_only_the_recorded_commands(tmp_path):
 
 
 def test_stop_without_a_cluster_says_so():
-    result = subprocess.run(
-        [sys.executable, str(TOOL), "stop", "--dir", "/nonexistent/cluster"],
-        capture_output=True,
-        text=True,
-    )
+    result = run_tool("stop", "/nonexistent/cluster")
     assert result.returncode == 0
     assert "nothing to stop: no daemons recorded in /nonexistent/cluster" in (
         result.stderr
@@ -113,11 +118,7 @@ def test_a_file_in_place_of_the_folder_is_refused_and_kept(tmp_path, prerequisit
 def test_a_damaged_list_of_daemons_is_named(tmp_path, content):
     (tmp_path / local_slurm.MARKER).write_text("")
     (tmp_path / local_slurm.PIDS).write_text(content)
-    result = subprocess.run(
-        [sys.executable, str(TOOL), "stop", "--dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
+    result = run_tool("stop", tmp_path)
     assert result.returncode == 1
     assert f"{tmp_path / local_slurm.PIDS} is not the list of daemons" in result.stderr
     assert "Traceback" not in result.stderr
@@ -130,11 +131,7 @@ def test_stop_leaves_a_folder_it_did_not_make_alone(tmp_path):
     listed = [{"name": "x", "pid": sleeper.pid, "argv": ["sleep", "60"]}]
     (tmp_path / local_slurm.PIDS).write_text(json.dumps(listed))
     try:
-        result = subprocess.run(
-            [sys.executable, str(TOOL), "stop", "--dir", str(tmp_path)],
-            capture_output=True,
-            text=True,
-        )
+        result = run_tool("stop", tmp_path)
         assert result.returncode == 1
         assert f"{tmp_path} was not made by this script" in result.stderr
         assert sleeper.poll() is None
@@ -148,11 +145,7 @@ def test_stop_leaves_a_folder_it_did_not_make_alone(tmp_path):
 def test_a_folder_in_place_of_the_list_is_named(tmp_path, action):
     (tmp_path / local_slurm.MARKER).write_text("")
     (tmp_path / local_slurm.PIDS).mkdir()
-    result = subprocess.run(
-        [sys.executable, str(TOOL), action, "--dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
+    result = run_tool(action, tmp_path)
     assert result.returncode == 1
     assert f"{tmp_path / local_slurm.PIDS} is not a file" in result.stderr
     assert "Traceback" not in result.stderr
