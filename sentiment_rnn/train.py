@@ -63,6 +63,37 @@ class TrainSettings:
     processes: int = 1  # a runtime matter: results do not depend on it
 
 
+def model_spec(embeddings_shape, settings):
+    """The model the settings describe, over embeddings of this shape."""
+    vocab_size, width = embeddings_shape
+    return M.ModelSpec(
+        vocab_size,
+        width,
+        settings.hidden_size,
+        cell=settings.cell,
+        head=settings.head,
+        layers=settings.layers,
+        bidirectional=settings.bidirectional,
+    )
+
+
+def check_memory(spec, settings, memory_mb, setting="resources.train_model.mem_mb"):
+    """Refuse, before any work, a model whose parameters cannot fit in the
+    job's memory. A lower bound: the parameters, their gradients and the kept
+    best copy, plus Adam's two moments; activations and data come on top."""
+    count = sum(int(np.prod(shape)) for shape in spec.shapes().values())
+    copies = 3 + (2 if settings.optimizer == "adam" else 0)
+    need_mb = count * copies * np.dtype(settings.dtype).itemsize / 2**20
+    if need_mb > memory_mb:
+        raise InputError(
+            f"{setting}: {memory_mb} MB is too little for this model "
+            f"({spec.cell}, {spec.layers} layer(s), hidden size {spec.hidden_size}"
+            f"{', both directions' if spec.bidirectional else ''}: {count:,} "
+            f"parameters, at least {need_mb:,.0f} MB with their gradients and the "
+            f"{settings.optimizer} state); raise it or choose a smaller model"
+        )
+
+
 def pad_batch(sequences, index):
     """(ids (B, T) int32, lengths (B,)) for `index`, rows sorted longest first.
 
@@ -154,15 +185,7 @@ def train(
     xp, backend = get_backend(s.device)
     log.info("backend: %s", backend)
     dtype = np.dtype(s.dtype)
-    spec = M.ModelSpec(
-        embeddings.shape[0],
-        embeddings.shape[1],
-        s.hidden_size,
-        cell=s.cell,
-        head=s.head,
-        layers=s.layers,
-        bidirectional=s.bidirectional,
-    )
+    spec = model_spec(embeddings.shape, s)
     sequences, labels = train_data
     _check_sequences(sequences, spec.vocab_size, "training data")
     _check_sequences(valid_data[0], spec.vocab_size, "validation data")

@@ -196,11 +196,14 @@ class _Named(types.SimpleNamespace):
         return list(vars(self).values())[i]
 
 
-def fake_smk(rule, log, input=None, output=None, params=None, threads=1):
+def fake_smk(
+    rule, log, input=None, output=None, params=None, threads=1, resources=None
+):
     return types.SimpleNamespace(
         rule=rule,
         log=[str(log)],
         threads=threads,
+        resources=_Named(**{"mem_mb": 1000, **(resources or {})}),
         input=_Named(**{k: str(v) for k, v in (input or {}).items()}),
         output=_Named(**{k: str(v) for k, v in (output or {}).items()}),
         params=_Named(**(params or {})),

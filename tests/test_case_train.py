@@ -185,6 +185,28 @@ def test_diverged_stage_writes_no_model_file(tmp_path, monkeypatch):
     assert sorted(p.name for p in out_dir.iterdir()) == ["params.npz"]
 
 
+def test_a_model_too_large_for_the_jobs_memory_is_refused_before_training(
+    tmp_path, monkeypatch
+):
+    """8 stacked bidirectional LSTM layers of 4096 units need tens of GB for
+    their parameters alone: refused at once, naming the setting to raise,
+    instead of failing (or being killed) once training has started."""
+    smk, out_dir = train_smk(
+        tmp_path, cell="lstm", layers=8, bidirectional=True, hidden_size=4096
+    )
+    smk.resources.mem_mb = 3000
+    monkeypatch.setattr(train, "train", lambda *a, **k: pytest.fail("training started"))
+    with S.isolated_logging():
+        with pytest.raises(
+            InputError,
+            match=r"resources.train_model.mem_mb: 3000 MB is too little for this "
+            r"model \(lstm, 8 layer\(s\), hidden size 4096, both directions: "
+            r"[\d,]+ parameters, at least [\d,]+ MB",
+        ):
+            S.load_script("train_model").main(smk)
+    assert not any(out_dir.iterdir())
+
+
 # --- CUPY-IMPLICIT-CONVERSION (no GPU needed) --------------------------------------
 
 

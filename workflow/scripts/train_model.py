@@ -28,6 +28,9 @@ def main(smk):
     reviews = pd.read_parquet(reviews_path, columns=["split", "label", "tokens"])
     index = vocab.word_index(vocab.read_vocabulary(vocab_path))
     matrix = np.load(matrix_path, allow_pickle=False)
+    train.check_memory(
+        train.model_spec(matrix.shape, settings), settings, smk.resources.mem_mb
+    )
     data = {
         split: train.encode_split(reviews, split, index, max_len, truncate)
         for split in ("train", "valid", "test")
