@@ -80,10 +80,14 @@ def model_spec(embeddings_shape, settings):
 def check_memory(spec, settings, memory_mb, setting="resources.train_model.mem_mb"):
     """Refuse, before any work, a model whose parameters cannot fit in the
     job's memory. A lower bound: the parameters, their gradients and the kept
-    best copy, plus Adam's two moments; activations and data come on top."""
-    count = sum(int(np.prod(shape)) for shape in spec.shapes().values())
-    copies = 3 + (2 if settings.optimizer == "adam" else 0)
-    need_mb = count * copies * np.dtype(settings.dtype).itemsize / 2**20
+    best copy, plus Adam's two moments for what is trained; activations and
+    data come on top."""
+    sizes = {name: int(np.prod(shape)) for name, shape in spec.shapes().items()}
+    count = sum(sizes.values())
+    trained = count - (0 if settings.train_embeddings else sizes["E"])
+    per_trained = 1 + (2 if settings.optimizer == "adam" else 0)
+    floats = 2 * count + per_trained * trained
+    need_mb = floats * np.dtype(settings.dtype).itemsize / 2**20
     if need_mb > memory_mb:
         raise InputError(
             f"{setting}: {memory_mb} MB is too little for this model "
