@@ -77,7 +77,7 @@ def model_spec(embeddings_shape, settings):
     )
 
 
-def check_memory(spec, settings, memory_mb, setting="resources.train_model.mem_mb"):
+def check_memory(spec, settings, memory_mb):
     """Refuse, before any work, a model whose parameters cannot fit in the
     job's memory. A lower bound: the parameters, their gradients and the kept
     best copy, plus Adam's two moments for what is trained; activations and
@@ -90,7 +90,7 @@ def check_memory(spec, settings, memory_mb, setting="resources.train_model.mem_m
     need_mb = floats * np.dtype(settings.dtype).itemsize / 2**20
     if need_mb > memory_mb:
         raise InputError(
-            f"{setting}: {memory_mb} MB is too little for this model "
+            f"resources.train_model.mem_mb: {memory_mb} MB is too little for this model "
             f"({spec.cell}, {spec.layers} layer(s), hidden size {spec.hidden_size}"
             f"{', both directions' if spec.bidirectional else ''}: {count:,} "
             f"parameters, at least {need_mb:,.0f} MB with their gradients and the "
