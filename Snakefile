@@ -10,6 +10,7 @@ include: "workflow/rules/prepare.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/bias.smk"
+include: "workflow/rules/evaluate.smk"
 
 
 rule all:
@@ -20,4 +21,9 @@ rule all:
         "results/plots/training_curves.png",
         "results/plots/speech_sentiment.png",
         "results/bias/embedding_association.csv",
+        "results/model/comparison.csv",
+        "results/plots/reliability.png",
+        "results/plots/accuracy_by_length.png",
+        "results/sweep/summary.csv",
+        "results/plots/sweep.png",
     default_target: True

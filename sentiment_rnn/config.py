@@ -11,6 +11,8 @@ import math
 import jsonschema
 import yaml
 
+from . import sweep
+
 log = logging.getLogger(__name__)
 
 YAML_TYPES = {
@@ -25,8 +27,16 @@ YAML_TYPES = {
 
 
 def load_schema(path):
+    """The schema, with the `sweep` grid's entries made from the settings
+    they vary: a list of at least one value, each as the setting allows."""
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        schema = yaml.safe_load(handle)
+    properties = schema["properties"]
+    grid = properties["sweep"].setdefault("properties", {})
+    for key in sweep.SWEPT:
+        item = {k: v for k, v in properties[key].items() if k not in ("default",)}
+        grid[key] = {"type": "array", "minItems": 1, "items": item}
+    return schema
 
 
 def _fill_defaults(config, schema):
@@ -189,6 +199,17 @@ def _normalise_scalars(config, schema, root=None, prefix=""):
         if isinstance(value, dict) and "object" in kinds:
             problems += _normalise_scalars(value, spec, root, f"{prefix}{key}.")
             continue
+        if isinstance(value, list) and "items" in spec:
+            for i, item in enumerate(value):
+                one = {str(i): item}
+                problems += _normalise_scalars(
+                    one,
+                    {"properties": {str(i): spec["items"]}},
+                    root,
+                    f"{prefix}{key}.",
+                )
+                value[i] = one[str(i)]
+            continue
         if isinstance(value, str) and prefix and kinds & {"integer", "number"}:
             value = config[key] = _number_from_text(value)
         if isinstance(value, str) and "boolean" in kinds:
@@ -217,6 +238,10 @@ def _check_together(config):
         problems.append(
             f"glove: expected the file's url and sha256, since glove_source is "
             f"{glove_source!r}, got nothing"
+        )
+    for key, value in sweep.repeated_values(config.get("sweep") or {}):
+        problems.append(
+            f"sweep.{key}: {value!r} is listed twice (each value makes one model)"
         )
     return problems
 

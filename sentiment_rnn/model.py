@@ -13,6 +13,10 @@ Cell: vanilla tanh RNN, LSTM or GRU, with their own weights (see `cells`).
 Head: pooled = mean, max or last of the valid states;  z = pooled Wy + by
 Loss: binary cross-entropy computed from the logits.
 
+Dropout (training only, `Dropout`): X and `pooled` multiplied by masks of
+zeros and 1/(1 - rate), so that their expected values are those seen at
+inference, where nothing is dropped.
+
 Bidirectional: a second cell of the same kind reads every row backwards, from
 its last token to its first; each direction is pooled over its own states and
 the two pooled vectors are concatenated (so `last` is each direction's final
@@ -120,6 +124,39 @@ def init_params(spec, embeddings, rng, dtype=np.float32):
     params["Wy"] = rng.uniform(-1, 1, size=pooled) / np.sqrt(pooled)
     params["by"] = np.zeros(1)
     return {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Dropout:
+    """Inverted dropout for one batch: each embedded input value is zeroed
+    with probability `embedding`, each pooled feature with `output`.
+
+    The masks are drawn on the host from `default_rng(key)`, so a key gives
+    the same masks on every backend and in every process; training keys them
+    by (seed, epoch, step, slice)."""
+
+    embedding: float = 0.0
+    output: float = 0.0
+    key: tuple = (0,)
+
+    def __bool__(self):
+        return bool(self.embedding or self.output)
+
+    def part(self, k):
+        """The dropout of slice `k` of the batch: masks of its own."""
+        return dataclasses.replace(self, key=(*self.key, k))
+
+    def masks(self, xp, input_shape, pooled_shape, dtype):
+        """(mask of the inputs or None, mask of the pooled features or None)."""
+        rng = np.random.default_rng(list(self.key))
+        out = []
+        for rate, shape in ((self.embedding, input_shape), (self.output, pooled_shape)):
+            if not rate:
+                out.append(None)
+                continue
+            kept = rng.random(shape, dtype=np.float32) >= rate
+            out.append(xp.asarray(kept.astype(dtype) * dtype.type(1 / (1 - rate))))
+        return out
 
 
 # exp(-80) ~ 1.8e-35 is still a normal float32: clipping |z| there keeps exp
@@ -252,17 +289,30 @@ def _cell_params(params, spec, suffix):
     return {name: params[name + suffix] for name in cells.shapes(spec.cell, 1, 1)}
 
 
-def forward(xp, params, spec, ids, lengths):
+def forward(xp, params, spec, ids, lengths, dropout=None):
     """Logits for a batch. ids (B, T) on the device; lengths (B,) a NumPy array
-    on the host, sorted longest first.
+    on the host, sorted longest first; `dropout` a `Dropout` while training.
 
     Returns (z, cache); the cache holds what `backward` needs.
     """
-    T = ids.shape[1]
+    B, T = ids.shape
     steps = active_rows(lengths, T)
     lengths_d = xp.asarray(lengths)
     flip = backwards_order(xp, lengths, T) if spec.bidirectional else None
-    inputs = params["E"][ids.T]  # (T, B, D)
+    E = params["E"]
+    input_mask, pooled_mask = (
+        dropout.masks(
+            xp,
+            (T, B, spec.embedding_dim),
+            (B, len(spec.directions) * spec.hidden_size),
+            np.dtype(E.dtype),
+        )
+        if dropout
+        else (None, None)
+    )
+    inputs = E[ids.T]  # (T, B, D)
+    if input_mask is not None:
+        inputs *= input_mask
     runs = []  # (X, hs, cell cache) of every cell, in spec.cell_layout() order
     for layer, backwards, suffix, _ in spec.cell_layout():
         X = inputs[flip[0], flip[1]] if backwards else inputs
@@ -278,8 +328,11 @@ def forward(xp, params, spec, ids, lengths):
     pooled = heads[0][0]
     if spec.bidirectional:
         pooled = xp.concatenate([p for p, _ in heads], axis=1)
+    if pooled_mask is not None:
+        pooled = pooled * pooled_mask
     z = pooled @ params["Wy"] + params["by"]  # (B,)
-    cache = (ids, lengths_d, steps, flip, runs, pooled, [c for _, c in heads])
+    masks = (input_mask, pooled_mask)
+    cache = (ids, lengths_d, steps, flip, runs, pooled, [c for _, c in heads], masks)
     return z, cache
 
 
@@ -294,12 +347,15 @@ def _layer_output(xp, layer_runs, flip):
 
 def backward(xp, params, spec, cache, dz, train_embeddings):
     """Gradients of every parameter from dLoss/dz (B,)."""
-    ids, lengths, steps, flip, runs, pooled, head_caches = cache
+    ids, lengths, steps, flip, runs, pooled, head_caches, masks = cache
+    input_mask, pooled_mask = masks
     H = spec.hidden_size
 
     # output layer and heads, one head per direction of the top layer
     grads = {"Wy": pooled.T @ dz, "by": dz.sum(keepdims=True)}
     dpooled = dz[:, None] * params["Wy"][None, :]  # (B, H * directions)
+    if pooled_mask is not None:
+        dpooled *= pooled_mask
     top = runs[-len(spec.directions) :]
     dstates = [  # dLoss/dh of each cell of the layer, in its own reading order
         head_backward(
@@ -339,6 +395,8 @@ def backward(xp, params, spec, cache, dz, train_embeddings):
 
     # embeddings: repeated ids must add up, so scatter-add, not assignment
     if train_embeddings:
+        if input_mask is not None:
+            dinputs = dinputs * input_mask
         grads["E"] = _embedding_grad(
             xp,
             params["E"].shape,
@@ -370,7 +428,15 @@ def _embedding_grad(xp, shape, index, values):
 
 
 def loss_and_grads(
-    xp, params, spec, ids, lengths, labels, train_embeddings=False, batch_rows=None
+    xp,
+    params,
+    spec,
+    ids,
+    lengths,
+    labels,
+    train_embeddings=False,
+    batch_rows=None,
+    dropout=None,
 ):
     """Mean BCE loss of a batch and the gradients of every trained parameter.
 
@@ -378,7 +444,7 @@ def loss_and_grads(
     gradients are the slice's share of the whole batch's mean: the slices'
     results add up to the batch's.
     """
-    z, cache = forward(xp, params, spec, ids, lengths)
+    z, cache = forward(xp, params, spec, ids, lengths, dropout)
     rows = z.shape[0] if batch_rows is None else batch_rows
     loss = bce_with_logits(xp, z, labels) * (z.shape[0] / rows)
     dz = (sigmoid(xp, z) - labels) / rows

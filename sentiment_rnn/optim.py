@@ -5,7 +5,30 @@ count `step` (a Python int, so reading it never syncs a GPU), so that a
 checkpoint can save and restore it as plain arrays.
 """
 
+import math
+
 OPTIMIZERS = ("adam", "sgd")
+SCHEDULES = ("constant", "cosine", "linear")
+
+
+def scheduled_rate(learning_rate, schedule, step, total_steps):
+    """The learning rate of optimiser step `step` (1-based) of `total_steps`:
+    constant; cosine from the full rate down to 0 at the last step
+    (Loshchilov & Hutter, 2017, without restarts); or linear down to 0."""
+    assert schedule in SCHEDULES, f"schedule {schedule!r} is not supported"
+    if schedule == "constant" or total_steps <= 1:
+        return learning_rate
+    done = min(step - 1, total_steps) / total_steps
+    if schedule == "cosine":
+        return learning_rate * 0.5 * (1 + math.cos(math.pi * done))
+    return learning_rate * (1 - done)
+
+
+def decayed(name):
+    """Whether weight decay applies to a parameter: to the weight matrices of
+    the cells and of the output, not to biases or the embeddings (their rows
+    would shrink whenever their words are absent from a batch)."""
+    return name != "E" and not name.startswith("b")
 
 
 def clip_by_global_norm(xp, grads, max_norm):
@@ -33,14 +56,31 @@ def init_state(xp, params, optimizer):
 
 
 def update(
-    xp, params, grads, state, optimizer, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8
+    xp,
+    params,
+    grads,
+    state,
+    optimizer,
+    learning_rate,
+    weight_decay=0.0,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
 ):
     """One step on every parameter that has a gradient.
 
     Adam: Kingma & Ba (2015), Algorithm 1, with the bias corrections folded
-    into the step size.
+    into the step size. Weight decay is decoupled from the gradient (AdamW,
+    Loshchilov & Hutter, 2019): the `decayed` weights shrink by
+    learning_rate * weight_decay of themselves each step, whatever Adam's
+    scaling of their gradients.
     """
     state["step"] += 1
+    if weight_decay:
+        shrink = 1 - learning_rate * weight_decay
+        for name in grads:
+            if decayed(name):
+                params[name] *= shrink
     if optimizer == "sgd":
         for name, dp in grads.items():
             params[name] -= learning_rate * dp

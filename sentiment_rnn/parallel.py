@@ -93,9 +93,9 @@ class SlicedBatches:
                 process.terminate()
         self.workers = []
 
-    def _part(self, k, ids, lengths, labels):
+    def _part(self, k, ids, lengths, labels, dropout):
         s = self.slices
-        return ids[k::s], lengths[k::s], labels[k::s]
+        return ids[k::s], lengths[k::s], labels[k::s], dropout and dropout.part(k)
 
     def _serve(self, connection, buffers, parent_ends):
         """A worker's loop: one slice in, its loss out, gradients in `buffers`.
@@ -126,7 +126,7 @@ class SlicedBatches:
                 except OSError:
                     return  # the parent is gone
 
-    def _compute(self, ids, lengths, labels, batch_rows):
+    def _compute(self, ids, lengths, labels, dropout, batch_rows):
         loss, grads = M.loss_and_grads(
             np,
             self.params,
@@ -136,19 +136,22 @@ class SlicedBatches:
             labels,
             self.train_embeddings,
             batch_rows,
+            dropout,
         )
         return float(loss), grads
 
-    def loss_and_grads(self, ids, lengths, labels):
-        """(loss, gradients) of one sorted batch, as `model.loss_and_grads`."""
+    def loss_and_grads(self, ids, lengths, labels, dropout=None):
+        """(loss, gradients) of one sorted batch, as `model.loss_and_grads`;
+        each slice draws its own dropout masks (`model.Dropout.part`)."""
         rows = len(lengths)
         parts = [k for k in range(self.slices) if k < rows]
         remote = parts[1 : len(self.workers) + 1]
         for k, (_, connection, _) in zip(remote, self.workers):
-            connection.send((*self._part(k, ids, lengths, labels), rows))
+            connection.send((*self._part(k, ids, lengths, labels, dropout), rows))
         local = [k for k in parts if k not in remote]
         results = {
-            k: self._compute(*self._part(k, ids, lengths, labels), rows) for k in local
+            k: self._compute(*self._part(k, ids, lengths, labels, dropout), rows)
+            for k in local
         }
         for k, (_, connection, buffers) in zip(remote, self.workers):
             status, payload = connection.recv()

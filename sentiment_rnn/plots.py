@@ -1,4 +1,5 @@
-"""The two figures: training curves and the sentiment of each speech."""
+"""The figures: training curves, the sentiment of each speech, the sweep,
+and the comparison of models (calibration, accuracy by review length)."""
 
 import matplotlib
 
@@ -63,5 +64,72 @@ def speech_sentiment(speeches, path):
     )
     ax.invert_yaxis()
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False)
+    fig.savefig(path, dpi=120, format="png")
+    plt.close(fig)
+
+
+def sweep(summary, path):
+    """Validation and test accuracy of every model of the sweep, one row
+    each, the chosen one marked."""
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(summary) + 2), constrained_layout=True)
+    rows = range(len(summary))
+    ax.scatter(summary["valid_accuracy"], rows, label="validation", color="C0")
+    ax.scatter(summary["test_accuracy"], rows, label="test", color="C1", marker="s")
+    labels = [
+        f"{name}  (chosen)" if chosen else name
+        for name, chosen in zip(summary["model"], summary["chosen"])
+    ]
+    ax.set_yticks(list(rows), labels)
+    ax.invert_yaxis()
+    ax.set(xlabel="accuracy", title="Sweep: one model per point, chosen on validation")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    fig.savefig(path, dpi=120, format="png")
+    plt.close(fig)
+
+
+def reliability(calibration, path):
+    """Reliability diagram: the share of positive reviews against the mean
+    predicted probability in each probability bin, one line per model; a
+    calibrated model lies on the diagonal."""
+    fig, ax = plt.subplots(figsize=(6, 6), constrained_layout=True)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="calibrated")
+    for name, part in calibration.groupby("model", sort=False):
+        part = part[part["n"] > 0]
+        ax.plot(
+            part["mean_probability"], part["share_positive"], marker="o", label=name
+        )
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1),
+        xlabel="mean predicted probability of positive",
+        ylabel="share of positive reviews",
+        title="Reliability on the test reviews",
+    )
+    ax.legend(loc="upper left")
+    fig.savefig(path, dpi=120, format="png")
+    plt.close(fig)
+
+
+def accuracy_by_length(table, path):
+    """Test accuracy of each model per band of review length."""
+    fig, ax = plt.subplots(figsize=(8, 4.5), constrained_layout=True)
+    bands = list(dict.fromkeys(table["length_band"]))
+    for name, part in table.groupby("model", sort=False):
+        ax.plot(
+            [bands.index(b) for b in part["length_band"]],
+            part["accuracy"],
+            marker="o",
+            label=name,
+        )
+    counts = table.drop_duplicates("length_band")["n"]
+    ax.set_xticks(range(len(bands)), [f"{b}\n({n:,})" for b, n in zip(bands, counts)])
+    ax.set(
+        xlabel="review length in tokens (test reviews in brackets)",
+        ylabel="accuracy",
+        title="Test accuracy by review length",
+    )
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend()
     fig.savefig(path, dpi=120, format="png")
     plt.close(fig)

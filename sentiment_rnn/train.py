@@ -53,6 +53,10 @@ class TrainSettings:
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     clip_norm: float = 5.0
+    weight_decay: float = 0.0
+    lr_schedule: str = "constant"
+    dropout: float = 0.0
+    embedding_dropout: float = 0.0
     patience: int = 2
     seed: int = 42
     train_embeddings: bool = False
@@ -213,6 +217,7 @@ def train(
         first_epoch = len(history) + 1
         log.info("resumed from %s after epoch %d", checkpoint, len(history))
 
+    total_steps = s.epochs * math.ceil(len(sequences) / s.batch_size)
     with engine(xp, params, spec, s) as (params, sliced):
         for epoch in range(first_epoch, s.epochs + 1):
             if _stop_early(history, s.patience):
@@ -226,7 +231,15 @@ def train(
             for step, index in enumerate(bar, start=1):
                 ids, lens, order = pad_batch(sequences, index)
                 y = labels[index[order]]
-                loss = train_step(xp, params, spec, state, s, ids, lens, y, sliced)
+                dropout = M.Dropout(
+                    s.embedding_dropout, s.dropout, (s.seed, epoch, step)
+                )
+                rate = optim.scheduled_rate(
+                    s.learning_rate, s.lr_schedule, state["step"] + 1, total_steps
+                )
+                loss = train_step(
+                    xp, params, spec, state, s, ids, lens, y, sliced, dropout, rate
+                )
                 if not math.isfinite(loss) or loss > DIVERGED_LOSS:
                     what = (
                         f"diverging loss {loss:.4g}"
@@ -327,17 +340,32 @@ def engine(xp, params, spec, settings):
         yield params, sliced
 
 
-def train_step(xp, params, spec, state, settings, ids, lengths, labels, sliced=None):
+def train_step(
+    xp,
+    params,
+    spec,
+    state,
+    settings,
+    ids,
+    lengths,
+    labels,
+    sliced=None,
+    dropout=None,
+    learning_rate=None,
+):
     """One optimiser step on one sorted batch (host arrays); returns its loss.
 
     `sliced` (a `parallel.SlicedBatches`) computes the gradients on the CPU;
-    without it they are computed in one piece, as on a GPU. Reading the loss
-    syncs a GPU, which is cheap next to a step.
+    without it they are computed in one piece, as on a GPU. `dropout` is the
+    batch's `model.Dropout`; `learning_rate` this step's rate from the
+    schedule (the settings' rate without one). Reading the loss syncs a GPU,
+    which is cheap next to a step.
     """
     s = settings
+    rate = s.learning_rate if learning_rate is None else learning_rate
     y = np.asarray(labels, dtype=np.dtype(s.dtype))
     if sliced is not None:
-        loss, grads = sliced.loss_and_grads(ids, lengths, y)
+        loss, grads = sliced.loss_and_grads(ids, lengths, y, dropout)
     else:
         loss, grads = M.loss_and_grads(
             xp,
@@ -347,9 +375,10 @@ def train_step(xp, params, spec, state, settings, ids, lengths, labels, sliced=N
             lengths,
             xp.asarray(y),
             s.train_embeddings,
+            dropout=dropout,
         )
     optim.clip_by_global_norm(xp, grads, s.clip_norm)
-    optim.update(xp, params, grads, state, s.optimizer, s.learning_rate)
+    optim.update(xp, params, grads, state, s.optimizer, rate, s.weight_decay)
     return float(loss)
 
 
@@ -403,13 +432,19 @@ def _load_checkpoint(path, fingerprint):
     return out
 
 
+def probabilities(params, spec, sequences, device="auto"):
+    """Probability of "positive" for every sequence (params on the host)."""
+    xp, _ = get_backend(device)
+    _check_sequences(sequences, spec.vocab_size, "evaluated data")
+    return predict(xp, {k: xp.asarray(v) for k, v in params.items()}, spec, sequences)
+
+
 def evaluate(params, spec, data, device="auto"):
     """Test metrics (accuracy, precision, recall, f1, ROC AUC, confusion matrix)."""
-    xp, _ = get_backend(device)
     sequences, labels = data
-    _check_sequences(sequences, spec.vocab_size, "test data")
-    p = predict(xp, {k: xp.asarray(v) for k, v in params.items()}, spec, sequences)
-    return classification_metrics(labels, p)
+    return classification_metrics(
+        labels, probabilities(params, spec, sequences, device)
+    )
 
 
 def encode_split(reviews, split, index, max_len, truncate):

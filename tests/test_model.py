@@ -164,7 +164,7 @@ def test_the_backward_direction_reads_each_row_from_its_end(cell):
         for r, row in enumerate(rows):
             padded[r, : len(row)] = row
         _, cache = M.forward(np, part, one_way, padded, lengths)
-        halves.append(cache[-2])  # pooled: the final state of each row
+        halves.append(cache[5])  # pooled: the final state of each row
     expected = np.concatenate(halves, axis=1) @ params["Wy"] + params["by"]
     np.testing.assert_allclose(z, expected, rtol=1e-12)
 
@@ -280,3 +280,63 @@ def test_cpu_max_head_matches_a_masked_argmax_with_ties():
     expected = np.zeros((T, B, H))
     np.put_along_axis(expected, expected_arg[None], dpooled[None], axis=0)
     np.testing.assert_array_equal(dhs, expected)
+
+
+@pytest.mark.parametrize("cell", M.CELLS)
+def test_gradients_with_dropout_match_finite_differences(cell):
+    """With the masks of one key held fixed, dropout is a product by a
+    constant: every gradient still matches central differences."""
+    rng = np.random.default_rng(12)
+    spec, params = fresh_params("max", rng, cell, 2, True)
+    ids, lengths, labels = tiny_batch(rng, lengths=(6, 5, 3, 2, 1))
+    dropout = M.Dropout(embedding=0.3, output=0.4, key=(7, 1, 1))
+    _, grads = M.loss_and_grads(
+        np, params, spec, ids, lengths, labels, True, dropout=dropout
+    )
+    eps = 1e-6
+    for name, value in params.items():
+        numeric = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            old = value[i]
+            losses = []
+            for shifted in (old + eps, old - eps):
+                value[i] = shifted
+                loss, _ = M.loss_and_grads(
+                    np, params, spec, ids, lengths, labels, dropout=dropout
+                )
+                losses.append(loss)
+            value[i] = old
+            numeric[i] = (losses[0] - losses[1]) / (2 * eps)
+        scale = np.abs(numeric).max() + np.abs(grads[name]).max()
+        relative = np.abs(numeric - grads[name]).max() / max(scale, 1e-12)
+        assert relative < 1e-6, f"{spec}: d{name} off by {relative:.2e}"
+
+
+def test_dropout_masks_scale_what_is_kept_and_follow_their_key():
+    dropout = M.Dropout(embedding=0.25, output=0.5, key=(1, 2))
+    inputs, pooled = dropout.masks(np, (40, 30, 20), (300, 10), np.dtype(np.float32))
+    assert set(np.unique(inputs)) == {0.0, np.float32(1 / 0.75)}
+    assert set(np.unique(pooled)) == {0.0, 2.0}
+    assert abs((inputs == 0).mean() - 0.25) < 0.01
+    assert abs((pooled == 0).mean() - 0.5) < 0.03
+    again, _ = dropout.masks(np, (40, 30, 20), (300, 10), np.dtype(np.float32))
+    np.testing.assert_array_equal(inputs, again)
+    other, _ = dropout.part(1).masks(np, (40, 30, 20), (300, 10), np.dtype(np.float32))
+    assert not np.array_equal(inputs, other)
+    assert (
+        M.Dropout(output=0.5).masks(np, (2, 2, 2), (2, 2), np.dtype(float))[0] is None
+    )
+    assert not M.Dropout()
+
+
+def test_dropout_changes_training_outputs_only():
+    """Without a Dropout the logits are those of inference; with one they move."""
+    rng = np.random.default_rng(13)
+    spec, params = fresh_params("mean", rng, "gru")
+    ids, lengths, _ = tiny_batch(rng)
+    plain, _ = M.forward(np, params, spec, ids, lengths)
+    np.testing.assert_array_equal(
+        plain, M.predict_proba(np, params, spec, ids, lengths) * 0 + plain
+    )
+    dropped, _ = M.forward(np, params, spec, ids, lengths, M.Dropout(0.5, 0.5, (3,)))
+    assert not np.allclose(plain, dropped)

@@ -166,3 +166,18 @@ def running(pid):
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_dropout_masks_do_not_depend_on_the_processes():
+    rng = np.random.default_rng(6)
+    spec, params = shared_params("rnn", rng)
+    ids, lengths, labels = batch(rng)
+    dropout = M.Dropout(embedding=0.2, output=0.3, key=(1, 1, 1))
+    with parallel.SlicedBatches(params, spec, 2, 1, True, False) as alone:
+        expected = alone.loss_and_grads(ids, lengths, labels, dropout)
+    with parallel.SlicedBatches(params, spec, 2, 2, True, False) as sliced:
+        loss, grads = sliced.loss_and_grads(ids, lengths, labels, dropout)
+        without = sliced.loss_and_grads(ids, lengths, labels)[0]
+    assert loss == expected[0] and loss != without
+    for name in grads:
+        np.testing.assert_array_equal(grads[name], expected[1][name])

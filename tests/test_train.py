@@ -154,3 +154,42 @@ def test_the_best_epoch_is_kept_not_the_last():
     )
     for k in longer:
         np.testing.assert_array_equal(longer[k], stopped[k], err_msg=k)
+
+
+def test_cosine_and_linear_schedules_fall_from_the_rate_to_zero():
+    rates = [optim.scheduled_rate(0.1, "cosine", t, 5) for t in range(1, 7)]
+    assert rates[0] == 0.1 and rates[-1] == pytest.approx(0.0, abs=1e-12)
+    assert rates[2] == pytest.approx(0.1 * 0.5 * (1 + np.cos(np.pi * 2 / 5)))
+    assert all(a > b for a, b in zip(rates[:5], rates[1:5]))
+    linear = [optim.scheduled_rate(0.1, "linear", t, 4) for t in (1, 2, 3, 4)]
+    np.testing.assert_allclose(linear, [0.1, 0.075, 0.05, 0.025])
+    assert optim.scheduled_rate(0.1, "constant", 3, 4) == 0.1
+
+
+def test_weight_decay_shrinks_weights_not_biases_or_embeddings():
+    params = {k: np.array([2.0]) for k in ("Wx", "by", "E")}
+    grads = {k: np.array([0.0]) for k in params}
+    state = optim.init_state(np, params, "sgd")
+    optim.update(np, params, grads, state, "sgd", 0.1, weight_decay=0.5)
+    assert params["Wx"][0] == pytest.approx(2.0 * (1 - 0.05))
+    assert params["by"][0] == 2.0 and params["E"][0] == 2.0
+
+
+def test_regularised_training_is_deterministic_and_differs_from_plain():
+    settings = dataclasses.replace(
+        SETTINGS,
+        dropout=0.3,
+        embedding_dropout=0.2,
+        weight_decay=0.01,
+        lr_schedule="cosine",
+        train_embeddings=True,
+    )
+    data = tiny_data(), tiny_data(8, seed=5)
+    one, *_ = train.train(*data, embeddings(), settings)
+    two, *_ = train.train(*data, embeddings(), settings)
+    plain, *_ = train.train(
+        *data, embeddings(), dataclasses.replace(SETTINGS, train_embeddings=True)
+    )
+    for name in one:
+        np.testing.assert_array_equal(one[name], two[name], err_msg=name)
+    assert not np.array_equal(one["Wy"], plain["Wy"])

@@ -13,12 +13,16 @@ pytestmark = pytest.mark.slow
 
 AFTER_TRAINING = {
     "train_model",
+    "select_model",
+    "plot_sweep",
+    "evaluate_models",
     "plot_training",
     "score_speeches",
     "plot_speech_scores",
     "measure_bias",
 }
 AFTER_CLEANING = {
+    "baselines",
     "clean_reviews",
     "split_reviews",
     "build_vocabulary",
@@ -59,9 +63,25 @@ def test_end_to_end_and_reruns(workspace):
         assert f["Whh"].shape == (4, 4)
     bias = pd.read_csv(workspace / "results/bias/template_scores.csv")
     assert set(bias["comparison"]) == {"gender", "names"}
-    for plot in ("training_curves.png", "speech_sentiment.png"):
+    comparison = pd.read_csv(workspace / "results/model/comparison.csv")
+    assert comparison["model"].tolist() == [
+        "recurrent rnn (default)",
+        "tfidf_logistic",
+        "vader_lexicon",
+    ]
+    assert comparison["test_accuracy"].iloc[0] == metrics["accuracy"]
+    assert comparison["test_ece"].between(0, 1).all()
+    summary = pd.read_csv(workspace / "results/sweep/summary.csv")
+    assert summary["model"].tolist() == ["default"] and summary["chosen"].all()
+    for plot in (
+        "training_curves.png",
+        "speech_sentiment.png",
+        "reliability.png",
+        "accuracy_by_length.png",
+        "sweep.png",
+    ):
         assert (workspace / "results/plots" / plot).read_bytes()[:4] == b"\x89PNG"
-    assert not (workspace / "results/model/checkpoint.npz").exists()
+    assert not (workspace / "results/models/default/checkpoint.npz").exists()
 
     # the report: every output marked for it, with its caption
     run(workspace, "--report", "report.html")
@@ -72,6 +92,9 @@ def test_end_to_end_and_reruns(workspace):
         "speech_scores.csv",
         "test_metrics.json",
         "embedding_association.csv",
+        "comparison.csv",
+        "reliability.png",
+        "summary.csv",
     ):
         assert f'"name": "{name}"' in report, name
     assert "The marked epoch is the one" in report

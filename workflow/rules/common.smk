@@ -1,9 +1,11 @@
 # Config loading and validation, and small helpers shared by the rules.
 
 import os
+import re
 import sys
 
 try:
+    from sentiment_rnn import sweep
     from sentiment_rnn.config import (
         ConfigError,
         check_yaml_file,
@@ -110,3 +112,28 @@ def job_resources(rule):
         "runtime": settings["runtime"],
         "gpu": settings["gpus"] if config["device"] == "cuda" else 0,
     }
+
+
+# The sweep: every point of the grid is one model (sentiment_rnn.sweep).
+MODELS = sweep.points(config["sweep"])
+MODEL_PATTERN = "|".join(re.escape(name) for name in MODELS)
+TRAINING_KEYS = (
+    "cell", "layers", "bidirectional", "hidden_size", "head", "epochs",
+    "batch_size", "optimizer", "learning_rate", "clip_norm", "weight_decay",
+    "lr_schedule", "dropout", "embedding_dropout", "patience", "seed",
+    "train_embeddings", "device", "dtype", "flush_subnormals", "batch_slices",
+)
+
+
+def point_setting(key):
+    """A setting of the point being trained: its grid value, else the config's."""
+    return lambda wildcards: MODELS[wildcards.model].get(key, config[key])
+
+
+def training_settings(wildcards):
+    overrides = MODELS[wildcards.model]
+    return {key: overrides.get(key, config[key]) for key in TRAINING_KEYS}
+
+
+def model_files(name):
+    return expand("results/models/{model}/{name}", model=MODELS, name=name)

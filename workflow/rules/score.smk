@@ -21,8 +21,6 @@ rule score_speeches:
         para_len=config["para_len"],
         stopwords=config["stopwords"],
         extra_stopwords=config["extra_stopwords"],
-        max_len=config["max_len"],
-        truncate=config["truncate"],
         device=config["device"],
     threads: job_threads("score_speeches")
     resources:

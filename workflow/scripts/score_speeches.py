@@ -14,14 +14,13 @@ def main(smk):
     )
     para_len = smk.params.para_len
     stopwords = text.stopword_set(smk.params.stopwords, smk.params.extra_stopwords)
-    max_len, truncate, device = (
-        smk.params.max_len,
-        smk.params.truncate,
-        smk.params.device,
-    )
+    device = smk.params.device
 
     done = start_logging(smk.log[0], smk.rule)
-    params, spec, _ = model.load_params(params_path)
+    params, spec, meta = model.load_params(params_path)
+    # paragraphs are cut as the model's training reviews were (a sweep may
+    # have chosen a model with another max_len than the config's)
+    max_len, truncate = meta.get("max_len"), meta.get("truncate", "first")
     table = vocab.read_vocabulary(vocab_path)
     model.check_vocabulary(spec, len(table), vocab_path, params_path)
     speeches, paragraphs = score.score_speeches(

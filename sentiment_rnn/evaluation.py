@@ -1,0 +1,102 @@
+"""Figures beyond accuracy for every model's test probabilities: ROC AUC and
+F1 (`metrics`), calibration (expected calibration error and the bins of a
+reliability diagram), and accuracy by review length."""
+
+import numpy as np
+import pandas as pd
+
+from .metrics import classification_metrics
+
+# Bands of review length in tokens (after cleaning, before any cut).
+LENGTH_EDGES = (0, 100, 200, 300, 500, 1000, np.inf)
+
+
+def calibration_bins(labels, probabilities, bins=10):
+    """Equal-width bins of the predicted probability of "positive": for each,
+    the number of reviews, their mean probability and their share of
+    positive labels. A calibrated model's share equals its mean probability."""
+    labels = np.asarray(labels, dtype=float)
+    p = np.asarray(probabilities, dtype=float)
+    index = np.minimum((p * bins).astype(int), bins - 1)  # p = 1 in the last bin
+    rows = []
+    for b in range(bins):
+        inside = index == b
+        n = int(inside.sum())
+        rows.append(
+            {
+                "bin_low": b / bins,
+                "bin_high": (b + 1) / bins,
+                "n": n,
+                "mean_probability": float(p[inside].mean()) if n else np.nan,
+                "share_positive": float(labels[inside].mean()) if n else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def expected_calibration_error(labels, probabilities, bins=10):
+    """ECE: the mean over reviews of |share positive - mean probability| of
+    their bin (Naeini et al., 2015), on the probability of "positive"."""
+    table = calibration_bins(labels, probabilities, bins)
+    used = table[table["n"] > 0]
+    gaps = (used["share_positive"] - used["mean_probability"]).abs()
+    return float((gaps * used["n"]).sum() / used["n"].sum())
+
+
+def length_band(n_tokens):
+    """The label of each length's band, such as "100-199" or "1000+"."""
+    edges = LENGTH_EDGES
+    labels = [
+        f"{int(a)}+" if b == np.inf else f"{int(a)}-{int(b) - 1}"
+        for a, b in zip(edges[:-1], edges[1:])
+    ]
+    return pd.cut(np.asarray(n_tokens), bins=list(edges), right=False, labels=labels)
+
+
+def accuracy_by_length(predictions):
+    """Accuracy and count of each model per band of review length, from a
+    table with columns model, label, probability, n_tokens."""
+    frame = predictions.assign(
+        length_band=length_band(predictions["n_tokens"]),
+        correct=(predictions["probability"] >= 0.5) == (predictions["label"] == 1),
+    )
+    table = (
+        frame.groupby(["model", "length_band"], sort=False, observed=True)["correct"]
+        .agg(accuracy="mean", n="size")
+        .reset_index()
+    )
+    order = list(frame["model"].drop_duplicates())
+    table["order"] = table["model"].map(order.index)
+    table = table.sort_values(["order", "length_band"]).drop(columns="order")
+    table["length_band"] = table["length_band"].astype(str)
+    return table.reset_index(drop=True)
+
+
+def comparison(predictions, details):
+    """One row per model: test accuracy, F1, ROC AUC, ECE, validation
+    accuracy and training time. `predictions` has columns model, split,
+    label, probability; `details[model]` gives kind and train_seconds."""
+    rows = []
+    for name, part in predictions.groupby("model", sort=False):
+        test = part[part["split"] == "test"]
+        valid = part[part["split"] == "valid"]
+        m = classification_metrics(test["label"], test["probability"])
+        rows.append(
+            {
+                "model": name,
+                **details[name],
+                "test_accuracy": m["accuracy"],
+                "test_f1": m["f1"],
+                "test_roc_auc": m["roc_auc"],
+                "test_ece": expected_calibration_error(
+                    test["label"], test["probability"]
+                ),
+                "valid_accuracy": float(
+                    np.mean((valid["probability"] >= 0.5) == (valid["label"] == 1))
+                )
+                if len(valid)
+                else np.nan,
+                "n_test": m["n"],
+            }
+        )
+    return pd.DataFrame(rows)
