@@ -23,9 +23,9 @@ def copy_repo_config():
     return yaml.safe_load((S.REPO / "config.yaml").read_text(encoding="utf-8"))
 
 
-def planned_jobs(folder):
+def planned_jobs(folder, *args):
     """Rules a dry run would run, with counts, from `snakemake -n` job stats."""
-    result = S.run_snakemake(folder, "-n")
+    result = S.run_snakemake(folder, "-n", *args)
     assert result.returncode == 0, result.stderr[-3000:]
     if "Nothing to be done" in result.stdout:
         return {}

@@ -160,3 +160,43 @@ def test_numbers_inside_a_mapping_on_the_command_line_are_accepted(
         workspace, "-n", "--config", "resources={train_model: {threads: 1}}"
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_sweep_trains_one_job_per_point_and_keeps_the_best_on_validation(
+    workspace,
+):
+    """A grid given in a --configfile: one train_model job per point, in
+    folders named by the point; results/model/ holds the point with the best
+    validation accuracy, and the seeds' spread is summarised."""
+    (workspace / "grid.yaml").write_text(
+        "sweep:\n  cell: [rnn, gru]\n  seed: [1, 2]\n", encoding="utf-8"
+    )
+    planned = planned_jobs(workspace, "--configfile", "grid.yaml")
+    assert planned["train_model"] == 4 and planned["select_model"] == 1
+    run(workspace, "--configfile", "grid.yaml")
+
+    summary = pd.read_csv(workspace / "results/sweep/summary.csv")
+    names = ["cell=rnn_seed=1", "cell=rnn_seed=2", "cell=gru_seed=1", "cell=gru_seed=2"]
+    assert summary["model"].tolist() == names
+    best = summary["valid_accuracy"].max()
+    chosen = summary.loc[summary["valid_accuracy"] == best, "model"].iloc[0]
+    assert summary.loc[summary["chosen"], "model"].tolist() == [chosen]
+    choice = json.loads((workspace / "results/model/choice.json").read_text())
+    assert choice["model"] == chosen and choice["candidates"] == 4
+    assert (workspace / "results/model/params.npz").read_bytes() == (
+        workspace / f"results/models/{chosen}/params.npz"
+    ).read_bytes()
+    seeds = pd.read_csv(workspace / "results/sweep/seeds.csv")
+    assert seeds["cell"].tolist() == ["rnn", "gru"]
+    assert seeds["n"].tolist() == [2, 2]
+    rnn = summary[summary["model"].str.startswith("cell=rnn")]["test_accuracy"]
+    assert seeds["test_accuracy_mean"].iloc[0] == pytest.approx(rnn.mean())
+    with np.load(workspace / "results/models/cell=gru_seed=2/params.npz") as f:
+        assert f["Wh"].shape[1] == 3 * f["Wh"].shape[0]  # the point's own cell
+
+    # another value for one setting adds only the new points' training
+    (workspace / "grid.yaml").write_text(
+        "sweep:\n  cell: [rnn, gru]\n  seed: [1, 2, 3]\n", encoding="utf-8"
+    )
+    planned = planned_jobs(workspace, "--configfile", "grid.yaml")
+    assert planned["train_model"] == 2

@@ -1,0 +1,106 @@
+"""Calibration, accuracy by length, the comparison table and the baselines,
+on small data made here."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sentiment_rnn import baselines, evaluation
+
+
+def test_calibration_bins_count_mean_and_share():
+    labels = [0, 1, 1, 1, 0]
+    p = [0.05, 0.15, 0.95, 1.0, 0.91]
+    table = evaluation.calibration_bins(labels, p, bins=10)
+    assert table["n"].tolist() == [1, 1, 0, 0, 0, 0, 0, 0, 0, 3]
+    last = table.iloc[-1]
+    assert last["mean_probability"] == pytest.approx((0.95 + 1.0 + 0.91) / 3)
+    assert last["share_positive"] == pytest.approx(2 / 3)
+    assert np.isnan(table.iloc[2]["mean_probability"])
+
+
+def test_ece_is_zero_when_calibrated_and_the_gap_otherwise():
+    # a quarter of the reviews at 0.25 are positive, three quarters at 0.75
+    labels = [1, 0, 0, 0, 1, 1, 1, 0]
+    calibrated = [0.25] * 4 + [0.75] * 4
+    assert evaluation.expected_calibration_error(labels, calibrated) == pytest.approx(0)
+    # always 0.95 for data that is half positive: a gap of 0.45 everywhere
+    assert evaluation.expected_calibration_error(
+        [1, 0] * 5, [0.95] * 10
+    ) == pytest.approx(0.45)
+
+
+def test_accuracy_by_length_per_band_and_model():
+    frame = pd.DataFrame(
+        {
+            "model": ["a"] * 4 + ["b"] * 4,
+            "label": [1, 0, 1, 0] * 2,
+            "probability": [0.9, 0.2, 0.4, 0.1, 0.1, 0.1, 0.9, 0.9],
+            "n_tokens": [50, 99, 100, 1500] * 2,
+        }
+    )
+    table = evaluation.accuracy_by_length(frame)
+    a = table[table["model"] == "a"]
+    assert a["length_band"].tolist() == ["0-99", "100-199", "1000+"]
+    assert a["accuracy"].tolist() == [1.0, 0.0, 1.0]
+    assert a["n"].tolist() == [2, 1, 1]
+    b = table[table["model"] == "b"]
+    assert b["accuracy"].tolist() == [0.5, 1.0, 0.0]
+
+
+def test_comparison_has_one_row_per_model_with_every_figure():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, size=40)
+    frames = []
+    for name, noise in (("ours", 0.1), ("theirs", 0.6)):
+        p = np.clip(labels + rng.normal(0, noise, size=40), 0, 1)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": name,
+                    "split": ["valid"] * 10 + ["test"] * 30,
+                    "label": labels,
+                    "probability": p,
+                }
+            )
+        )
+    details = {
+        "ours": {"kind": "from scratch", "train_seconds": 5.0},
+        "theirs": {"kind": "baseline", "train_seconds": 1.0},
+    }
+    table = evaluation.comparison(pd.concat(frames), details)
+    assert table["model"].tolist() == ["ours", "theirs"]
+    assert table["n_test"].tolist() == [30, 30]
+    assert table["test_accuracy"].iloc[0] > table["test_accuracy"].iloc[1]
+    expected = np.mean((frames[0]["probability"][10:] >= 0.5) == labels[10:])
+    assert table["test_accuracy"].iloc[0] == pytest.approx(expected)
+    assert set(table.columns) >= {
+        "kind",
+        "train_seconds",
+        "test_f1",
+        "test_roc_auc",
+        "test_ece",
+        "valid_accuracy",
+    }
+
+
+def test_tfidf_baseline_learns_words_and_chooses_c_on_validation():
+    good, bad = "great fine lovely", "awful dull waste"
+    train = ([f"{good} film one", f"{bad} film two"] * 10, np.array([1, 0] * 10))
+    valid = ([f"{good} plot", f"{bad} plot"], np.array([1, 0]))
+    test = (["lovely film", "dull film"], np.array([1, 0]))
+    p_valid, p_test, details = baselines.tfidf_logistic(
+        train, valid, test, [0.01, 10.0], ngrams=2, min_df=1
+    )
+    assert (p_test >= 0.5).tolist() == [True, False]
+    assert (p_valid >= 0.5).tolist() == [True, False]
+    assert details["C"] in (0.01, 10.0) and details["features"] > 6
+    assert set(details["valid_accuracy_by_C"]) == {"0.01", "10.0"}
+
+
+def test_lexicon_baseline_reads_sentiment_words():
+    p = baselines.lexicon_probabilities(
+        ["a wonderful lovely film", "a horrible awful film", "a film"]
+    )
+    assert p[0] > 0.5 > p[1]
+    assert p[2] == 0.5  # no sentiment words: compound 0
