@@ -10,7 +10,8 @@ Legend (B batch, T steps, D embedding width, H hidden width, V vocabulary):
     z      (B,)    logits; p = sigmoid(z) is the probability of "positive"
 
 Cell: vanilla tanh RNN, LSTM or GRU, with their own weights (see `cells`).
-Head: pooled = mean, max or last of the valid states;  z = pooled Wy + by
+Head: pooled = mean, max or last of the valid states, or max and mean side by
+side (maxmean);  z = pooled Wy + by
 Loss: binary cross-entropy computed from the logits.
 
 Dropout (training only, `Dropout`): X and `pooled` multiplied by masks of
@@ -46,7 +47,7 @@ from . import cells
 from .errors import InputError
 
 CELLS = tuple(cells.FORWARD)
-HEADS = ("mean", "max", "last")
+HEADS = ("mean", "max", "last", "maxmean")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +81,11 @@ class ModelSpec:
             raise ValueError(f"head {self.head!r} is not supported; use one of {HEADS}")
 
     @property
+    def pooled_width(self):
+        """Width of the head's output for one direction."""
+        return self.hidden_size * (2 if self.head == "maxmean" else 1)
+
+    @property
     def directions(self):
         """(False,) or (False, True): whether each direction reads backwards."""
         return (False, True) if self.bidirectional else (False,)
@@ -104,7 +110,7 @@ class ModelSpec:
         for _, _, suffix, width in self.cell_layout():
             for name, shape in cells.shapes(self.cell, width, H).items():
                 shapes[name + suffix] = shape
-        shapes["Wy"] = (H * len(self.directions),)
+        shapes["Wy"] = (self.pooled_width * len(self.directions),)
         shapes["by"] = (1,)
         return shapes
 
@@ -120,7 +126,7 @@ def init_params(spec, embeddings, rng, dtype=np.float32):
     for _, _, suffix, width in spec.cell_layout():
         for name, value in cells.init(spec.cell, width, H, rng).items():
             params[name + suffix] = value
-    pooled = H * len(spec.directions)
+    pooled = spec.pooled_width * len(spec.directions)
     params["Wy"] = rng.uniform(-1, 1, size=pooled) / np.sqrt(pooled)
     params["by"] = np.zeros(1)
     return {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
@@ -188,9 +194,14 @@ def active_rows(lengths, T):
 
 
 def head_forward(xp, hs, lengths, head):
-    """Pool the valid states of each row. hs (T+1, B, H) -> (B, H), cache."""
+    """Pool the valid states of each row. hs (T+1, B, H) -> (B, H), cache;
+    (B, 2H) for maxmean, the max first."""
     states = hs[1:]  # (T, B, H)
     T, B, H = states.shape
+    if head == "maxmean":
+        top, cache = head_forward(xp, hs, lengths, "max")
+        average, _ = head_forward(xp, hs, lengths, "mean")
+        return xp.concatenate([top, average], axis=1), cache
     if head == "mean":
         return states.sum(axis=0) / lengths[:, None].astype(states.dtype), None
     if head == "last":
@@ -250,7 +261,13 @@ def _grouped_max_backward(dpooled, states, pooled, groups):
 
 
 def head_backward(xp, dpooled, hs, lengths, head, cache):
-    """dLoss/dh_t (T, B, H) for every step from dLoss/dpooled (B, H)."""
+    """dLoss/dh_t (T, B, H) for every step from dLoss/dpooled (B, H), or
+    (B, 2H) for maxmean."""
+    if head == "maxmean":
+        H = dpooled.shape[1] // 2
+        dhs = head_backward(xp, dpooled[:, :H], hs, lengths, "max", cache)
+        dhs += head_backward(xp, dpooled[:, H:], hs, lengths, "mean", None)
+        return dhs
     T, B, H = hs.shape[0] - 1, *dpooled.shape
     if head == "mean":
         mask = (xp.arange(T)[:, None] < lengths[None, :]).astype(dpooled.dtype)
@@ -349,17 +366,17 @@ def backward(xp, params, spec, cache, dz, train_embeddings):
     """Gradients of every parameter from dLoss/dz (B,)."""
     ids, lengths, steps, flip, runs, pooled, head_caches, masks = cache
     input_mask, pooled_mask = masks
-    H = spec.hidden_size
+    H, P = spec.hidden_size, spec.pooled_width
 
     # output layer and heads, one head per direction of the top layer
     grads = {"Wy": pooled.T @ dz, "by": dz.sum(keepdims=True)}
-    dpooled = dz[:, None] * params["Wy"][None, :]  # (B, H * directions)
+    dpooled = dz[:, None] * params["Wy"][None, :]  # (B, P * directions)
     if pooled_mask is not None:
         dpooled *= pooled_mask
     top = runs[-len(spec.directions) :]
     dstates = [  # dLoss/dh of each cell of the layer, in its own reading order
         head_backward(
-            xp, dpooled[:, k * H : (k + 1) * H], hs, lengths, spec.head, head_cache
+            xp, dpooled[:, k * P : (k + 1) * P], hs, lengths, spec.head, head_cache
         )
         for k, ((_, hs, _), head_cache) in enumerate(zip(top, head_caches))
     ]
