@@ -527,6 +527,19 @@ def load_params(path):
         raise InputError(
             f"{name}: the model description ({META_KEY}) is not valid: {err!r}"
         ) from None
+    max_len, truncate = meta.get("max_len"), meta.get("truncate", "first")
+    if max_len is not None and (
+        not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 1
+    ):
+        raise InputError(
+            f"{name}: max_len in the model description must be a positive "
+            f"whole number or null, got {max_len!r}"
+        )
+    if truncate not in ("first", "last"):
+        raise InputError(
+            f"{name}: truncate in the model description must be 'first' or "
+            f"'last', got {truncate!r}"
+        )
     for key, shape in spec.shapes().items():
         if key not in arrays:
             raise InputError(f"{name}: missing parameter {key!r}")

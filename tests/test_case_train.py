@@ -119,6 +119,8 @@ def training_inputs(tmp_path):
             ],
         }
     )
+    reviews.insert(0, "review_id", [f"r{i}" for i in range(len(reviews))])
+    reviews["n_tokens"] = reviews["tokens"].str.split().str.len()
     paths = {
         "reviews": tmp_path / "reviews.parquet",
         "vocab": tmp_path / "vocab.tsv",
@@ -159,6 +161,7 @@ def train_smk(tmp_path, **training):
             "params": out_dir / "params.npz",
             "history": out_dir / "history.csv",
             "test_metrics": out_dir / "test_metrics.json",
+            "predictions": out_dir / "predictions.parquet",
         },
         params={
             "checkpoint": str(out_dir / "checkpoint.npz"),

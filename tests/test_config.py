@@ -57,7 +57,7 @@ def test_a_glove_file_source_needs_its_address(copy_repo_config):
         (
             "head",
             "first",
-            r"head: expected one of \['mean', 'max', 'last'\], got 'first'",
+            r"head: expected one of \['mean', 'max', 'last', 'maxmean'\], got 'first'",
         ),
         ("epochs", 2.5, r"epochs must be an integer, got number 2.5"),
         (

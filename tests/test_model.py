@@ -340,3 +340,24 @@ def test_dropout_changes_training_outputs_only():
     )
     dropped, _ = M.forward(np, params, spec, ids, lengths, M.Dropout(0.5, 0.5, (3,)))
     assert not np.allclose(plain, dropped)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"max_len": "512"}, r"max_len in the model description .* got '512'"),
+        ({"max_len": 0}, r"max_len in the model description .* got 0"),
+        ({"truncate": "middle"}, r"truncate in the model description .* 'middle'"),
+    ],
+)
+def test_how_a_model_cuts_texts_is_checked_on_loading(tmp_path, extra, message):
+    """Scoring cuts paragraphs as the model's training reviews were cut, from
+    the model file's description: a hand-edited value is named."""
+    rng = np.random.default_rng(8)
+    spec, params = fresh_params("max", rng)
+    path = tmp_path / "model.npz"
+    M.save_params(path, params, spec, {"max_len": 512, "truncate": "first", **extra})
+    with pytest.raises(InputError, match=message):
+        M.load_params(path)
+    M.save_params(path, params, spec, {"max_len": 512, "truncate": "last"})
+    assert M.load_params(path)[2]["max_len"] == 512
