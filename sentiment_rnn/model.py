@@ -321,7 +321,7 @@ def forward(xp, params, spec, ids, lengths, dropout=None):
         dropout.masks(
             xp,
             (T, B, spec.embedding_dim),
-            (B, len(spec.directions) * spec.hidden_size),
+            (B, len(spec.directions) * spec.pooled_width),
             np.dtype(E.dtype),
         )
         if dropout

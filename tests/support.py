@@ -129,7 +129,16 @@ def tiny_config(mirror, speeches_name="speeches.csv", **overrides):
         "valid_fraction": 0.25,
         "min_count": 1,
         "max_vocab": 200,
+        # the model is given whole, so that the tests hold whatever the
+        # repository's defaults are
+        "cell": "rnn",
+        "layers": 1,
+        "bidirectional": False,
+        "head": "max",
         "hidden_size": 4,
+        "max_len": 256,
+        "dropout": 0.0,
+        "embedding_dropout": 0.0,
         "epochs": 1,
         "batch_size": 8,
         "device": "cpu",

@@ -60,7 +60,7 @@ def test_yaml_python_tag_stops_with_a_config_error_naming_it(tmp_path):
 def test_interrupted_training_is_scheduled_again(tmp_path):
     """Ctrl-C (SIGINT to the process group) while train_model runs."""
     setup(tmp_path, epochs=100000, patience=0)
-    checkpoint = tmp_path / "results" / "model" / "checkpoint.npz"
+    checkpoint = tmp_path / "results" / "models" / "default" / "checkpoint.npz"
     process = subprocess.Popen(
         S.snakemake_command(tmp_path),
         cwd=tmp_path,
@@ -87,7 +87,7 @@ def test_interrupted_training_is_scheduled_again(tmp_path):
             process.wait()
     assert process.returncode != 0
 
-    model_dir = tmp_path / "results" / "model"
+    model_dir = tmp_path / "results" / "models" / "default"
     assert not (model_dir / "params.npz").exists()
     assert not [p.name for p in model_dir.iterdir() if p.name.startswith(".params.npz")]
 

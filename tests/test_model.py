@@ -282,12 +282,13 @@ def test_cpu_max_head_matches_a_masked_argmax_with_ties():
     np.testing.assert_array_equal(dhs, expected)
 
 
+@pytest.mark.parametrize("head", ["max", "maxmean"])
 @pytest.mark.parametrize("cell", M.CELLS)
-def test_gradients_with_dropout_match_finite_differences(cell):
+def test_gradients_with_dropout_match_finite_differences(cell, head):
     """With the masks of one key held fixed, dropout is a product by a
     constant: every gradient still matches central differences."""
     rng = np.random.default_rng(12)
-    spec, params = fresh_params("max", rng, cell, 2, True)
+    spec, params = fresh_params(head, rng, cell, 2, True)
     ids, lengths, labels = tiny_batch(rng, lengths=(6, 5, 3, 2, 1))
     dropout = M.Dropout(embedding=0.3, output=0.4, key=(7, 1, 1))
     _, grads = M.loss_and_grads(
