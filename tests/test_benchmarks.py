@@ -74,3 +74,65 @@ def test_engine_speed_names_unreadable_pipeline_outputs(tmp_path):
     assert result.returncode == 2
     assert f"cannot read the pipeline's outputs in {tmp_path}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--set", "cell=cnn"],
+            "cell: expected one of ['rnn', 'lstm', 'gru'], got 'cnn'",
+        ),
+        (["--set", "dropout=1.0"], "dropout: expected a value < 1, got 1.0"),
+        (["--set", "dropout"], "--set 'dropout': expected key=value"),
+        ([], "missing pipeline outputs:"),
+    ],
+)
+def test_setting_effect_refuses_bad_settings_and_missing_outputs(
+    tmp_path, args, message
+):
+    result = run("setting_effect.py", "--results", str(tmp_path / "none"), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_setting_effect_trains_on_a_finished_run(tmp_path):
+    """Tiny pipeline outputs made here; the script prints the kept epoch and
+    both accuracies, and writes nothing."""
+    import numpy as np
+    import pandas as pd
+
+    from sentiment_rnn import vocab
+
+    rows = []
+    for split, n in (("train", 16), ("valid", 4), ("test", 4)):
+        for i in range(n):
+            label = i % 2
+            rows.append((split, label, "good film" if label else "bad film"))
+    reviews = pd.DataFrame(rows, columns=["split", "label", "tokens"])
+    results = tmp_path / "results"
+    for part in ("split", "vocab", "embeddings"):
+        (results / part).mkdir(parents=True)
+    reviews.to_parquet(results / "split/reviews.parquet")
+    table = vocab.build_vocabulary(reviews.loc[reviews["split"] == "train", "tokens"])
+    table.to_csv(results / "vocab/vocab.tsv", sep="\t", index=False)
+    np.save(results / "embeddings/matrix.npy", np.eye(len(table), 4, dtype=np.float32))
+    before = sorted(p.name for p in results.rglob("*"))
+    result = run(
+        "setting_effect.py",
+        "--results",
+        str(results),
+        "--set",
+        "hidden_size=3",
+        "epochs=2",
+        "batch_size=4",
+        "batch_slices=1",
+        "device=cpu",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "hidden_size=3 epochs=2 batch_size=4 batch_slices=1 device=cpu: epoch" in (
+        result.stdout
+    )
+    assert "validation accuracy" in result.stdout and "test accuracy" in result.stdout
+    assert sorted(p.name for p in results.rglob("*")) == before
