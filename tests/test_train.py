@@ -193,3 +193,26 @@ def test_regularised_training_is_deterministic_and_differs_from_plain():
     for name in one:
         np.testing.assert_array_equal(one[name], two[name], err_msg=name)
     assert not np.array_equal(one["Wy"], plain["Wy"])
+
+
+def test_prediction_batches_stay_within_the_token_budget(monkeypatch):
+    """Long texts are predicted in smaller batches; every text still gets its
+    own probability, the same as in one batch."""
+    sequences, _ = tiny_data(30, seed=3)
+    sequences = sequences + [np.full(40, 2, dtype=np.int32)]  # one long text
+    spec = train.model_spec((12, 3), SETTINGS)
+    params = train.M.init_params(spec, embeddings(), np.random.default_rng(0))
+    whole = train.predict(np, params, spec, sequences)
+    seen = []
+    forward = train.M.predict_proba
+
+    def counting(xp, params, spec, ids, lengths):
+        seen.append(ids.shape)
+        return forward(xp, params, spec, ids, lengths)
+
+    monkeypatch.setattr(train, "PREDICT_TOKENS", 48)
+    monkeypatch.setattr(train.M, "predict_proba", counting)
+    parts = train.predict(np, params, spec, sequences)
+    assert all(rows * steps <= 48 or rows == 1 for rows, steps in seen)
+    assert seen[0] == (1, 40) and len(seen) > 1
+    np.testing.assert_allclose(parts, whole, rtol=1e-5)
