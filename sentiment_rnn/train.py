@@ -137,7 +137,7 @@ def make_batches(lengths, batch_size, rng):
 # Most tokens in one prediction batch: the forward pass keeps every step's
 # gates, so memory grows with rows times the longest row (512 reviews of 1000
 # tokens in a both-way GRU held 0.8 GB of gates alone).
-PREDICT_TOKENS = 65536
+PREDICT_TOKENS = 131072
 
 
 def predict(xp, params, spec, sequences, batch_size=512):
