@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sentiment_rnn import train, vocab
+from sentiment_rnn import sweep, train, vocab
 from sentiment_rnn.config import ConfigError, load_schema, validate_config
+from sentiment_rnn.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 INPUTS = ("split/reviews.parquet", "vocab/vocab.tsv", "embeddings/matrix.npy")
@@ -32,11 +33,24 @@ def settings_with(changes):
     """The config's training settings with `changes` (key=value texts, values
     read as YAML), checked like config.yaml; (settings, max_len, truncate)."""
     config = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    allowed = set(sweep.SWEPT) | {"device", "dtype", "flush_subnormals", "batch_slices"}
+    given = set()
     for change in changes:
         key, sep, value = change.partition("=")
         if not sep:
             raise ConfigError(f"--set {change!r}: expected key=value")
-        config[key] = yaml.safe_load(value)
+        if key not in allowed:
+            raise ConfigError(
+                f"--set {key}: not a training setting this script applies; "
+                f"expected one of {', '.join(sorted(allowed))}"
+            )
+        if key in given:
+            raise ConfigError(f"--set {key}: given twice")
+        given.add(key)
+        try:
+            config[key] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"--set {change!r}: not a YAML value ({err})") from None
     config = validate_config(
         config, load_schema(REPO / "workflow/schemas/config.schema.yaml")
     )
@@ -72,10 +86,13 @@ def main():
         for split in ("train", "valid", "test")
     }
     started = time.perf_counter()
-    params, spec, history, _ = train.train(
-        data["train"], data["valid"], matrix, settings
-    )
-    metrics = train.evaluate(params, spec, data["test"], settings.device)
+    try:
+        params, spec, history, _ = train.train(
+            data["train"], data["valid"], matrix, settings
+        )
+        metrics = train.evaluate(params, spec, data["test"], settings.device)
+    except InputError as err:
+        parser.error(str(err))
     kept = train.best_epoch(history)
     print(
         f"{' '.join(args.set) or '(config.yaml)'}: epoch {kept} of {len(history)} kept, "

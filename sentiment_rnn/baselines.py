@@ -14,6 +14,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from .errors import InputError
+
 log = logging.getLogger(__name__)
 
 
@@ -26,6 +28,11 @@ def tfidf_logistic(train, valid, test, c_values, ngrams=2, min_df=2):
     valid, of test, details: chosen C, validation accuracy per C, seconds).
     """
     started = time.perf_counter()
+    if min_df > len(train[0]):
+        raise InputError(
+            f"baselines.tfidf_min_df: {min_df} is more than the {len(train[0])} "
+            "training reviews; no n-gram can occur in that many"
+        )
     vectorizer = TfidfVectorizer(
         ngram_range=(1, ngrams),
         min_df=min_df,
@@ -33,8 +40,15 @@ def tfidf_logistic(train, valid, test, c_values, ngrams=2, min_df=2):
         token_pattern=r"\S+",  # the cleaned text is already split into tokens
         dtype=np.float32,
     )
-    x_train = vectorizer.fit_transform(train[0])
-    x_valid, x_test = vectorizer.transform(valid[0]), vectorizer.transform(test[0])
+    try:
+        x_train = vectorizer.fit_transform(train[0])
+    except ValueError as err:  # no n-gram left after min_df
+        raise InputError(
+            f"baselines.tfidf_min_df: {min_df} leaves no n-gram in the "
+            f"{len(train[0])} training reviews ({err})"
+        ) from None
+    x_test = vectorizer.transform(test[0])
+    x_valid = vectorizer.transform(valid[0]) if len(valid[1]) else None
     log.info(
         "tf-idf: %d features from %d training texts", x_train.shape[1], x_train.shape[0]
     )
@@ -45,7 +59,7 @@ def tfidf_logistic(train, valid, test, c_values, ngrams=2, min_df=2):
         fitted.append(model)
         scores[c] = (
             float(np.mean(model.predict(x_valid) == valid[1]))
-            if len(valid[1])
+            if x_valid is not None
             else np.nan
         )
         log.info(
@@ -54,10 +68,16 @@ def tfidf_logistic(train, valid, test, c_values, ngrams=2, min_df=2):
     accuracies = np.array([scores[c] for c in c_values])
     best = 0 if np.isnan(accuracies).all() else int(np.nanargmax(accuracies))
     model = fitted[best]
-    p_valid = model.predict_proba(x_valid)[:, 1] if len(valid[1]) else np.array([])
+    if x_valid is None:
+        log.warning("no validation reviews: TF-IDF keeps the first C, %g", c_values[0])
+    p_valid = (
+        model.predict_proba(x_valid)[:, 1] if x_valid is not None else np.array([])
+    )
     details = {
         "C": c_values[best],
-        "valid_accuracy_by_C": {str(c): a for c, a in scores.items()},
+        "valid_accuracy_by_C": {
+            str(c): None if np.isnan(a) else a for c, a in scores.items()
+        },
         "features": int(x_train.shape[1]),
         "train_seconds": time.perf_counter() - started,
     }

@@ -92,6 +92,11 @@ def _message(error):
         return f"{key}: expected a value {bound} {error.validator_value}, got {value!r}"
     if error.validator == "enum":
         return f"{key}: expected one of {error.validator_value}, got {value!r}"
+    if error.validator == "additionalProperties" and key == "sweep":
+        return (
+            f"{key}: {error.message}; a sweep may vary "
+            + ", ".join(sorted(error.schema["properties"]))
+        )
     if error.validator == "additionalProperties":
         return f"{key}: {error.message} (check the spelling against config.yaml)"
     return f"{key}: {error.message}"
@@ -239,10 +244,9 @@ def _check_together(config):
             f"glove: expected the file's url and sha256, since glove_source is "
             f"{glove_source!r}, got nothing"
         )
-    for key, value in sweep.repeated_values(config.get("sweep") or {}):
-        problems.append(
-            f"sweep.{key}: {value!r} is listed twice (each value makes one model)"
-        )
+    grid = config.get("sweep") or {}
+    if isinstance(grid, dict) and all(isinstance(v, list) for v in grid.values()):
+        problems += sweep.problems(grid)
     return problems
 
 

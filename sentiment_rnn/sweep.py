@@ -20,6 +20,11 @@ import pandas as pd
 
 DEFAULT = "default"
 
+# Most models one grid may make, and the longest name of one (a folder name;
+# file systems allow 255 bytes).
+MOST_POINTS = 1000
+LONGEST_NAME = 200
+
 # Settings a sweep may vary: those of train_model, and how reviews are cut.
 SWEPT = (
     "cell",
@@ -64,6 +69,36 @@ def points(grid):
         overrides = dict(zip(keys, values))
         out["_".join(f"{k}={_text(v)}" for k, v in overrides.items())] = overrides
     return out
+
+
+def size(grid):
+    """How many models the grid makes."""
+    return int(np.prod([len(values) for values in grid.values()])) if grid else 1
+
+
+def problems(grid):
+    """What makes a grid unusable, as config messages: too many points, a
+    name too long for a folder, two values that give one name."""
+    found = []
+    for key, value in repeated_values(grid):
+        found.append(
+            f"sweep.{key}: {value!r} is listed twice, or with a value that "
+            f"names the same model ({_text(value)!r}); each value makes one model"
+        )
+    if size(grid) > MOST_POINTS:
+        found.append(
+            f"sweep: the grid makes {size(grid):,} models; at most {MOST_POINTS:,} "
+            "(list fewer values)"
+        )
+    elif grid:
+        longest = max(points(grid), key=len)
+        if len(longest) > LONGEST_NAME:
+            found.append(
+                f"sweep: a model's folder name would be {len(longest)} characters "
+                f"({longest[:60]}...), at most {LONGEST_NAME}: list only the "
+                "settings that vary in the grid and set the others in the config"
+            )
+    return found
 
 
 def repeated_values(grid):

@@ -136,3 +136,18 @@ def test_setting_effect_trains_on_a_finished_run(tmp_path):
     )
     assert "validation accuracy" in result.stdout and "test accuracy" in result.stdout
     assert sorted(p.name for p in results.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--set", "learning_rate=["], "--set 'learning_rate=[': not a YAML value"),
+        (["--set", "max_train_reviews=2"], "--set max_train_reviews: not a training"),
+        (["--set", "epochs=1", "epochs=2"], "--set epochs: given twice"),
+    ],
+)
+def test_setting_effect_refuses_settings_it_would_not_apply(tmp_path, args, message):
+    result = run("setting_effect.py", "--results", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

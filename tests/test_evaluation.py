@@ -104,3 +104,30 @@ def test_lexicon_baseline_reads_sentiment_words():
     )
     assert p[0] > 0.5 > p[1]
     assert p[2] == 0.5  # no sentiment words: compound 0
+
+
+def test_tfidf_baseline_without_validation_reviews_keeps_the_first_c():
+    train = (["great film", "awful film"] * 4, np.array([1, 0] * 4))
+    empty = ([], np.array([]))
+    test = (["great", "awful"], np.array([1, 0]))
+    p_valid, p_test, details = baselines.tfidf_logistic(
+        train, empty, test, [2.0, 8.0], min_df=1
+    )
+    assert len(p_valid) == 0 and len(p_test) == 2
+    assert details["C"] == 2.0
+    assert details["valid_accuracy_by_C"] == {"2.0": None, "8.0": None}
+
+
+@pytest.mark.parametrize(
+    "min_df, texts, message",
+    [
+        (100, ["good film", "bad film"], r"tfidf_min_df: 100 is more than the 2"),
+        (2, ["good", "bad"], r"tfidf_min_df: 2 leaves no n-gram in the 2"),
+    ],
+)
+def test_tfidf_settings_that_leave_no_features_are_named(min_df, texts, message):
+    from sentiment_rnn.errors import InputError
+
+    train = (texts, np.array([1, 0]))
+    with pytest.raises(InputError, match=message):
+        baselines.tfidf_logistic(train, train, train, [1.0], min_df=min_df)

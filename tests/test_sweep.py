@@ -112,3 +112,39 @@ def test_whole_numbers_in_a_grid_become_integers():
     config = check(sweep={"hidden_size": [64.0, 128]})
     assert config["sweep"]["hidden_size"] == [64, 128]
     assert isinstance(config["sweep"]["hidden_size"][0], int)
+
+
+def test_a_grid_of_too_many_models_is_refused_before_any_work():
+    grid = {
+        "seed": list(range(20)),
+        "hidden_size": list(range(1, 21)),
+        "epochs": [1, 2, 3],
+    }
+    with pytest.raises(
+        ConfigError, match=r"sweep: the grid makes 1,200 models; at most 1,000"
+    ):
+        check(sweep=grid)
+
+
+def test_a_name_too_long_for_a_folder_is_refused():
+    config = yaml.safe_load((S.REPO / "config.yaml").read_text(encoding="utf-8"))
+    grid = {key: [config[key]] for key in sweep.SWEPT}
+    with pytest.raises(ConfigError, match=r"folder name would be \d+ characters"):
+        check(sweep=grid)
+
+
+def test_an_unsweepable_setting_is_named_with_those_that_are():
+    with pytest.raises(
+        ConfigError,
+        match=r"'device' was unexpected\); a sweep may vary batch_size, bidirectional",
+    ):
+        check(sweep={"device": ["cpu", "cuda"]})
+
+
+def test_tfidf_strengths_are_bounded_and_unique():
+    with pytest.raises(
+        ConfigError, match=r"baselines\.tfidf_c\.0: expected a value <= 1000000"
+    ):
+        check(baselines={"tfidf_c": [1.0e300]})
+    with pytest.raises(ConfigError, match=r"baselines\.tfidf_c: .*non-unique"):
+        check(baselines={"tfidf_c": [1.0, 1.0]})

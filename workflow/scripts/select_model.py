@@ -2,11 +2,14 @@
 points, copy its files to results/model/, and summarise the sweep."""
 
 import json
+import logging
 import shutil
 
 from sentiment_rnn import sweep
 from sentiment_rnn.files import atomic_path
 from sentiment_rnn.stage import start_logging, write_csv, write_json
+
+log = logging.getLogger("select_model")
 
 
 def main(smk):
@@ -21,6 +24,12 @@ def main(smk):
             metrics[name] = json.load(handle)
     summary = sweep.summary(names, overrides, metrics)
     chosen = sweep.choose(summary)
+    if len(names) > 1 and summary["valid_accuracy"].isna().all():
+        log.warning(
+            "no validation reviews (valid_fraction is 0): nothing to choose on, "
+            "the first model of the grid, %s, is kept",
+            chosen,
+        )
     k = names.index(chosen)
     for kind in ("params", "history", "test_metrics", "predictions"):
         with atomic_path(out[kind]) as tmp:
