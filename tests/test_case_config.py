@@ -53,7 +53,7 @@ def test_empty_para_len_takes_default_100_and_says_so(schema, caplog):
         ("hidden_size", 64),
         ("epochs", 8),
         ("learning_rate", 0.002),
-        ("max_len", 256),
+        ("max_len", 1000),
         ("stopwords", "none"),
         ("device", "auto"),
         ("repair_encoding", True),
