@@ -5,7 +5,10 @@ embedding matrix, with the settings of config.yaml and the changes given with
 `--set` (checked by the config's schema), and prints one line: the changes,
 the epoch kept, validation and test accuracy, minutes. Nothing under
 `results/` is written, so runs can be compared side by side; the same settings
-through `snakemake --config ...` train the same model.
+through `snakemake --config ...` train the same model. `--predictions FILE`
+also writes the model's probabilities for the validation and test reviews
+(the columns of the pipeline's predictions.parquet), for comparing or
+averaging models afterwards.
 
     python benchmarks/setting_effect.py --results results --set dropout=0.0
 """
@@ -24,6 +27,8 @@ import yaml
 from sentiment_rnn import sweep, train, vocab
 from sentiment_rnn.config import ConfigError, load_schema, validate_config
 from sentiment_rnn.errors import InputError
+from sentiment_rnn.metrics import classification_metrics
+from sentiment_rnn.stage import write_parquet
 
 REPO = Path(__file__).resolve().parents[1]
 INPUTS = ("split/reviews.parquet", "vocab/vocab.tsv", "embeddings/matrix.npy")
@@ -65,6 +70,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True, help="results folder of a run")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--predictions", type=Path, help="parquet file for the probabilities"
+    )
     args = parser.parse_args()
     try:
         settings, max_len, truncate = settings_with(args.set)
@@ -78,7 +86,9 @@ def main():
         )
     logging.basicConfig(level=logging.WARNING)
 
-    reviews = pd.read_parquet(paths[0], columns=["split", "label", "tokens"])
+    reviews = pd.read_parquet(
+        paths[0], columns=["review_id", "split", "label", "tokens", "n_tokens"]
+    )
     index = vocab.word_index(vocab.read_vocabulary(paths[1]))
     matrix = np.load(paths[2], allow_pickle=False)
     data = {
@@ -90,9 +100,15 @@ def main():
         params, spec, history, _ = train.train(
             data["train"], data["valid"], matrix, settings
         )
-        metrics = train.evaluate(params, spec, data["test"], settings.device)
+        probabilities = {
+            split: train.probabilities(params, spec, data[split][0], settings.device)
+            for split in ("valid", "test")
+        }
     except InputError as err:
         parser.error(str(err))
+    metrics = classification_metrics(data["test"][1], probabilities["test"])
+    if args.predictions:
+        write_predictions(args.predictions, reviews, probabilities)
     kept = train.best_epoch(history)
     print(
         f"{' '.join(args.set) or '(config.yaml)'}: epoch {kept} of {len(history)} kept, "
@@ -101,6 +117,18 @@ def main():
         f"{(time.perf_counter() - started) / 60:.1f} min"
     )
     return 0
+
+
+def write_predictions(path, reviews, probabilities):
+    """The probabilities beside each review's id, split, label and length,
+    as train_model writes them."""
+    parts = []
+    for split, p in probabilities.items():
+        part = reviews.loc[
+            reviews["split"] == split, ["review_id", "split", "label", "n_tokens"]
+        ]
+        parts.append(part.assign(probability=p))
+    write_parquet(pd.concat(parts, ignore_index=True), path)
 
 
 if __name__ == "__main__":

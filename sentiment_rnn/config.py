@@ -93,9 +93,8 @@ def _message(error):
     if error.validator == "enum":
         return f"{key}: expected one of {error.validator_value}, got {value!r}"
     if error.validator == "additionalProperties" and key == "sweep":
-        return (
-            f"{key}: {error.message}; a sweep may vary "
-            + ", ".join(sorted(error.schema["properties"]))
+        return f"{key}: {error.message}; a sweep may vary " + ", ".join(
+            sorted(error.schema["properties"])
         )
     if error.validator == "additionalProperties":
         return f"{key}: {error.message} (check the spelling against config.yaml)"

@@ -1,7 +1,7 @@
 """Optimisers and gradient clipping, updating parameter arrays in place.
 
-Optimiser state is a flat dict: arrays `m_<name>`, `v_<name>` and the step
-count `step` (a Python int, so reading it never syncs a GPU), so that a
+Optimiser state is a flat dict: arrays `m_<name>`, `v_<name>`, the averaged
+weights `avg_<name>` when weights are averaged, and the step count `step` (a Python int, so reading it never syncs a GPU), so that a
 checkpoint can save and restore it as plain arrays.
 """
 
@@ -44,15 +44,38 @@ def clip_by_global_norm(xp, grads, max_norm):
     return norm
 
 
-def init_state(xp, params, optimizer):
-    """Zeroed optimiser state for the parameters that will be trained."""
+def init_state(xp, params, optimizer, average=0.0):
+    """Zeroed optimiser state for the parameters that will be trained, and a
+    copy of them to average into when `average` (the decay) is above 0."""
     assert optimizer in OPTIMIZERS, f"optimizer {optimizer!r} is not supported"
     state = {"step": 0}
-    if optimizer == "adam":
-        for name, p in params.items():
+    for name, p in params.items():
+        if optimizer == "adam":
             state[f"m_{name}"] = xp.zeros_like(p)
             state[f"v_{name}"] = xp.zeros_like(p)
+        if average:
+            state[f"avg_{name}"] = p.copy()
     return state
+
+
+def average_weights(xp, params, state, decay):
+    """Fold the parameters after a step into their exponential moving average
+    (Polyak averaging as in Tensorflow's ExponentialMovingAverage): the weight
+    of the newest parameters is 1 - decay, at least 1 - (1 + t) / (10 + t) at
+    step t, so that the first steps' weights, far from trained, fade fast."""
+    t = state["step"]
+    keep = min(decay, (1 + t) / (10 + t))
+    for name, p in params.items():
+        avg = state.get(f"avg_{name}")
+        if avg is not None:
+            avg *= keep
+            avg += (1 - keep) * p
+
+
+def averaged(params, state):
+    """The parameters with their averages where they are kept (the trained
+    ones), the parameters themselves elsewhere (untrained embeddings)."""
+    return {name: state.get(f"avg_{name}", p) for name, p in params.items()}
 
 
 def update(

@@ -43,6 +43,7 @@ SWEPT = (
     "lr_schedule",
     "dropout",
     "embedding_dropout",
+    "ema_decay",
     "patience",
     "seed",
     "train_embeddings",

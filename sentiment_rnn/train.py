@@ -57,6 +57,7 @@ class TrainSettings:
     lr_schedule: str = "constant"
     dropout: float = 0.0
     embedding_dropout: float = 0.0
+    ema_decay: float = 0.0
     patience: int = 2
     seed: int = 42
     train_embeddings: bool = False
@@ -216,7 +217,9 @@ def train(
 
     host_params = M.init_params(spec, embeddings, np.random.default_rng(s.seed), dtype)
     params = {k: xp.asarray(v) for k, v in host_params.items()}
-    state = optim.init_state(xp, {k: params[k] for k in trained}, s.optimizer)
+    state = optim.init_state(
+        xp, {k: params[k] for k in trained}, s.optimizer, s.ema_decay
+    )
     best, history, first_epoch = dict(host_params), [], 1
     resumed = _load_checkpoint(checkpoint, fingerprint) if checkpoint else None
     if resumed is not None:
@@ -268,15 +271,17 @@ def train(
             bar.close()
             seconds = time.perf_counter() - started
 
-            # validation, early-stopping bookkeeping, checkpoint
+            # validation, early-stopping bookkeeping, checkpoint; with
+            # ema_decay, of the averaged weights, which are what is kept
+            weights = optim.averaged(params, state) if s.ema_decay else params
             # a copy: the optimiser goes on changing `params` in place
-            host = {k: np.array(to_host(v), copy=True) for k, v in params.items()}
+            host = {k: np.array(to_host(v), copy=True) for k, v in weights.items()}
             if not all(np.isfinite(v).all() for v in host.values()):
                 raise TrainingDiverged(
                     f"non-finite parameters after epoch {epoch} "
                     "(try lower learning_rate or gradient clipping)"
                 )
-            valid_accuracy, valid_loss = _validation(xp, params, spec, valid_data)
+            valid_accuracy, valid_loss = _validation(xp, weights, spec, valid_data)
             row = {
                 "epoch": epoch,
                 "train_loss": loss_sum / len(batches),
@@ -299,7 +304,10 @@ def train(
                 backend,
             )
             if checkpoint:
-                _save_checkpoint(checkpoint, fingerprint, host, state, best, history)
+                current = (
+                    {k: to_host(v) for k, v in params.items()} if s.ema_decay else host
+                )
+                _save_checkpoint(checkpoint, fingerprint, current, state, best, history)
     if history and _stop_early(history, s.patience):
         log.info("early stop: no better validation accuracy in %d epochs", s.patience)
     if history:
@@ -391,6 +399,8 @@ def train_step(
         )
     optim.clip_by_global_norm(xp, grads, s.clip_norm)
     optim.update(xp, params, grads, state, s.optimizer, rate, s.weight_decay)
+    if s.ema_decay:
+        optim.average_weights(xp, params, state, s.ema_decay)
     return float(loss)
 
 

@@ -109,8 +109,11 @@ def test_setting_effect_trains_on_a_finished_run(tmp_path):
     for split, n in (("train", 16), ("valid", 4), ("test", 4)):
         for i in range(n):
             label = i % 2
-            rows.append((split, label, "good film" if label else "bad film"))
-    reviews = pd.DataFrame(rows, columns=["split", "label", "tokens"])
+            text = "good film" if label else "bad film"
+            rows.append((f"{split}{i}", split, label, text, 2))
+    reviews = pd.DataFrame(
+        rows, columns=["review_id", "split", "label", "tokens", "n_tokens"]
+    )
     results = tmp_path / "results"
     for part in ("split", "vocab", "embeddings"):
         (results / part).mkdir(parents=True)
@@ -136,6 +139,33 @@ def test_setting_effect_trains_on_a_finished_run(tmp_path):
     )
     assert "validation accuracy" in result.stdout and "test accuracy" in result.stdout
     assert sorted(p.name for p in results.rglob("*")) == before
+
+    # the same model again, its probabilities written where asked
+    saved = tmp_path / "probabilities.parquet"
+    again = run(
+        "setting_effect.py",
+        "--results",
+        str(results),
+        "--predictions",
+        str(saved),
+        "--set",
+        "hidden_size=3",
+        "epochs=2",
+        "batch_size=4",
+        "batch_slices=1",
+        "device=cpu",
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.split(", test accuracy")[0] == result.stdout.split(
+        ", test accuracy"
+    )[0]
+    table = pd.read_parquet(saved)
+    assert table["split"].tolist() == ["valid"] * 4 + ["test"] * 4
+    assert table["review_id"].tolist()[:2] == ["valid0", "valid1"]
+    assert table["probability"].between(0, 1).all()
+    test = table[table["split"] == "test"]
+    accuracy = ((test["probability"] >= 0.5) == test["label"]).mean()
+    assert f"test accuracy {accuracy:.4f}" in again.stdout
 
 
 @pytest.mark.parametrize(

@@ -216,3 +216,38 @@ def test_prediction_batches_stay_within_the_token_budget(monkeypatch):
     assert all(rows * steps <= 48 or rows == 1 for rows, steps in seen)
     assert seen[0] == (1, 40) and len(seen) > 1
     np.testing.assert_allclose(parts, whole, rtol=1e-5)
+
+
+def test_weight_averaging_follows_the_moving_average_formula():
+    params = {"w": np.array([0.0])}
+    state = optim.init_state(np, params, "sgd", average=0.5)
+    for step, value in enumerate([4.0, 8.0, 2.0], start=1):
+        params["w"][0] = value
+        state["step"] = step
+        optim.average_weights(np, params, state, 0.5)
+    # weights of the newest value: 1 - min(0.5, 2/11), 1 - min(0.5, 3/12), then 0.5
+    expected = 0.0
+    for step, value in enumerate([4.0, 8.0, 2.0], start=1):
+        keep = min(0.5, (1 + step) / (10 + step))
+        expected = keep * expected + (1 - keep) * value
+    assert state["avg_w"][0] == pytest.approx(expected)
+    assert optim.averaged({"w": params["w"], "E": np.ones(1)}, state)["E"][0] == 1.0
+
+
+def test_averaged_weights_are_kept_and_resume_like_an_uninterrupted_run(tmp_path):
+    """With ema_decay the kept parameters are the average, not the last
+    weights; a run resumed from its checkpoint ends where an uninterrupted
+    one does, so the average travels in the checkpoint."""
+    settings = dataclasses.replace(SETTINGS, ema_decay=0.9, train_embeddings=True)
+    data = tiny_data(), tiny_data(8, seed=5)
+    averaged, _, history, _ = train.train(*data, embeddings(), settings)
+    plain, *_ = train.train(*data, embeddings(), SETTINGS)
+    assert not np.array_equal(averaged["Wy"], plain["Wy"])
+    assert not np.array_equal(averaged["E"], embeddings())
+
+    checkpoint = tmp_path / "checkpoint.npz"
+    short = dataclasses.replace(settings, epochs=1)
+    train.train(*data, embeddings(), short, checkpoint, "fp")
+    resumed, *_ = train.train(*data, embeddings(), settings, checkpoint, "fp")
+    for name in averaged:
+        np.testing.assert_array_equal(averaged[name], resumed[name], err_msg=name)
