@@ -86,6 +86,7 @@ def update(
     optimizer,
     learning_rate,
     weight_decay=0.0,
+    rate_scales=None,
     beta1=0.9,
     beta2=0.999,
     eps=1e-8,
@@ -96,8 +97,10 @@ def update(
     into the step size. Weight decay is decoupled from the gradient (AdamW,
     Loshchilov & Hutter, 2019): the `decayed` weights shrink by
     learning_rate * weight_decay of themselves each step, whatever Adam's
-    scaling of their gradients.
+    scaling of their gradients. `rate_scales` maps a parameter's name to a
+    factor of the learning rate for it alone (the embeddings learning slower).
     """
+    scales = rate_scales or {}
     state["step"] += 1
     if weight_decay:
         shrink = 1 - learning_rate * weight_decay
@@ -106,7 +109,7 @@ def update(
                 params[name] *= shrink
     if optimizer == "sgd":
         for name, dp in grads.items():
-            params[name] -= learning_rate * dp
+            params[name] -= learning_rate * scales.get(name, 1.0) * dp
         return
     t = state["step"]
     step_size = learning_rate * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
@@ -122,5 +125,5 @@ def update(
         xp.sqrt(v, out=work)
         work += eps
         xp.divide(m, work, out=work)
-        work *= step_size
+        work *= step_size * scales.get(name, 1.0)
         params[name] -= work

@@ -43,6 +43,7 @@ SWEPT = (
     "lr_schedule",
     "dropout",
     "embedding_dropout",
+    "embedding_lr_scale",
     "ema_decay",
     "patience",
     "seed",

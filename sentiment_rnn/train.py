@@ -57,6 +57,7 @@ class TrainSettings:
     lr_schedule: str = "constant"
     dropout: float = 0.0
     embedding_dropout: float = 0.0
+    embedding_lr_scale: float = 1.0
     ema_decay: float = 0.0
     patience: int = 2
     seed: int = 42
@@ -398,7 +399,16 @@ def train_step(
             dropout=dropout,
         )
     optim.clip_by_global_norm(xp, grads, s.clip_norm)
-    optim.update(xp, params, grads, state, s.optimizer, rate, s.weight_decay)
+    optim.update(
+        xp,
+        params,
+        grads,
+        state,
+        s.optimizer,
+        rate,
+        s.weight_decay,
+        {"E": s.embedding_lr_scale},
+    )
     if s.ema_decay:
         optim.average_weights(xp, params, state, s.ema_decay)
     return float(loss)

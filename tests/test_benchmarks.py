@@ -156,9 +156,10 @@ def test_setting_effect_trains_on_a_finished_run(tmp_path):
         "device=cpu",
     )
     assert again.returncode == 0, again.stderr[-2000:]
-    assert again.stdout.split(", test accuracy")[0] == result.stdout.split(
-        ", test accuracy"
-    )[0]
+    assert (
+        again.stdout.split(", test accuracy")[0]
+        == result.stdout.split(", test accuracy")[0]
+    )
     table = pd.read_parquet(saved)
     assert table["split"].tolist() == ["valid"] * 4 + ["test"] * 4
     assert table["review_id"].tolist()[:2] == ["valid0", "valid1"]

@@ -251,3 +251,24 @@ def test_averaged_weights_are_kept_and_resume_like_an_uninterrupted_run(tmp_path
     resumed, *_ = train.train(*data, embeddings(), settings, checkpoint, "fp")
     for name in averaged:
         np.testing.assert_array_equal(averaged[name], resumed[name], err_msg=name)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_a_rate_scale_slows_only_its_parameter(optimizer):
+    params = {"E": np.array([1.0]), "Wy": np.array([1.0])}
+    grads = {"E": np.array([0.5]), "Wy": np.array([0.5])}
+    state = optim.init_state(np, params, optimizer)
+    optim.update(np, params, grads, state, optimizer, 0.1, rate_scales={"E": 0.25})
+    assert 1 - params["E"][0] == pytest.approx(0.25 * (1 - params["Wy"][0]))
+    assert params["Wy"][0] < 1
+
+
+def test_a_slower_embedding_rate_changes_the_vectors_less():
+    data = tiny_data(), tiny_data(8, seed=5)
+    tuned = dataclasses.replace(SETTINGS, train_embeddings=True)
+    moved = {}
+    for scale in (1.0, 0.1):
+        settings = dataclasses.replace(tuned, embedding_lr_scale=scale)
+        params, *_ = train.train(*data, embeddings(), settings)
+        moved[scale] = np.abs(params["E"] - embeddings()).sum()
+    assert 0 < moved[0.1] < 0.5 * moved[1.0]

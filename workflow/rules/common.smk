@@ -120,8 +120,9 @@ MODEL_PATTERN = "|".join(re.escape(name) for name in MODELS)
 TRAINING_KEYS = (
     "cell", "layers", "bidirectional", "hidden_size", "head", "epochs",
     "batch_size", "optimizer", "learning_rate", "clip_norm", "weight_decay",
-    "lr_schedule", "dropout", "embedding_dropout", "ema_decay", "patience", "seed",
-    "train_embeddings", "device", "dtype", "flush_subnormals", "batch_slices",
+    "lr_schedule", "dropout", "embedding_dropout", "embedding_lr_scale",
+    "ema_decay", "patience", "seed", "train_embeddings", "device", "dtype",
+    "flush_subnormals", "batch_slices",
 )
 
 
