@@ -51,7 +51,7 @@ def test_empty_para_len_takes_default_100_and_says_so(schema, caplog):
     ("key", "default"),
     [
         ("hidden_size", 64),
-        ("epochs", 8),
+        ("epochs", 12),
         ("learning_rate", 0.002),
         ("max_len", 1000),
         ("stopwords", "none"),
