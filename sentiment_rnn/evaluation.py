@@ -1,9 +1,11 @@
 """Figures beyond accuracy for every model's test probabilities: ROC AUC and
 F1 (`metrics`), calibration (expected calibration error and the bins of a
-reliability diagram), and accuracy by review length."""
+reliability diagram), accuracy by review length, and whether two models'
+accuracies differ by more than chance (McNemar's test)."""
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 
 from .metrics import classification_metrics
 
@@ -72,13 +74,38 @@ def accuracy_by_length(predictions):
     return table.reset_index(drop=True)
 
 
+def paired_test(labels, first, second):
+    """McNemar's exact test of two models' probabilities for the same texts:
+    (texts only the first gets right, texts only the second gets right, the
+    two-sided p-value of so uneven a split of those texts if both models were
+    equally accurate). Texts both get right or both get wrong say nothing
+    about which is better, so only the others count."""
+    truth = np.asarray(labels) == 1
+    right_first = (np.asarray(first) >= 0.5) == truth
+    right_second = (np.asarray(second) >= 0.5) == truth
+    only_first = int(np.sum(right_first & ~right_second))
+    only_second = int(np.sum(right_second & ~right_first))
+    if only_first + only_second == 0:
+        return only_first, only_second, 1.0
+    p = binomtest(only_first, only_first + only_second, 0.5).pvalue
+    return only_first, only_second, float(p)
+
+
 def comparison(predictions, details):
     """One row per model: test accuracy, F1, ROC AUC, ECE, validation
-    accuracy and training time. `predictions` has columns model, split,
-    label, probability; `details[model]` gives kind and train_seconds."""
+    accuracy and training time, and against the first model (the network)
+    McNemar's test on the test reviews: how many only the first model gets
+    right, how many only this one, and the p-value. `predictions` has columns
+    model, split, review_id, label, probability (the same reviews for every
+    model); `details[model]` gives kind and train_seconds."""
     rows = []
+    first = None
     for name, part in predictions.groupby("model", sort=False):
         test = part[part["split"] == "test"]
+        if "review_id" in test:
+            test = test.sort_values("review_id", kind="stable")
+        if first is None:
+            first = test
         valid = part[part["split"] == "valid"]
         m = classification_metrics(test["label"], test["probability"])
         rows.append(
@@ -97,6 +124,30 @@ def comparison(predictions, details):
                 if len(valid)
                 else np.nan,
                 "n_test": m["n"],
+                **_against(first, test),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    counts = ["right_only_first", "right_only_this"]
+    table[counts] = table[counts].astype("Int64")  # whole numbers, blank for the first
+    return table
+
+
+def _against(first, test):
+    """The paired test's columns for `test` against the first model's rows
+    (empty figures for the first model itself)."""
+    if test is first:
+        return {"right_only_first": None, "right_only_this": None, "mcnemar_p": None}
+    if len(test) != len(first) or (
+        "review_id" in test
+        and not np.array_equal(test["review_id"].to_numpy(), first["review_id"])
+    ):
+        raise ValueError("models were tested on different reviews")
+    only_first, only_this, p = paired_test(
+        first["label"], first["probability"], test["probability"].to_numpy()
+    )
+    return {
+        "right_only_first": only_first,
+        "right_only_this": only_this,
+        "mcnemar_p": p,
+    }

@@ -1,8 +1,9 @@
 """Optimisers and gradient clipping, updating parameter arrays in place.
 
 Optimiser state is a flat dict: arrays `m_<name>`, `v_<name>`, the averaged
-weights `avg_<name>` when weights are averaged, and the step count `step` (a Python int, so reading it never syncs a GPU), so that a
-checkpoint can save and restore it as plain arrays.
+weights `avg_<name>` when weights are averaged, and the step count `step` (a
+Python int, so reading it never syncs a GPU), so that a checkpoint can save
+and restore it as plain arrays.
 """
 
 import math
@@ -60,7 +61,7 @@ def init_state(xp, params, optimizer, average=0.0):
 
 def average_weights(xp, params, state, decay):
     """Fold the parameters after a step into their exponential moving average
-    (Polyak averaging as in Tensorflow's ExponentialMovingAverage): the weight
+    (Polyak averaging, as TensorFlow's ExponentialMovingAverage does it): the weight
     of the newest parameters is 1 - decay, at least 1 - (1 + t) / (10 + t) at
     step t, so that the first steps' weights, far from trained, fade fast."""
     t = state["step"]

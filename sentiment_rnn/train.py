@@ -86,12 +86,16 @@ def model_spec(embeddings_shape, settings):
 def check_memory(spec, settings, memory_mb):
     """Refuse, before any work, a model whose parameters cannot fit in the
     job's memory. A lower bound: the parameters, their gradients and the kept
-    best copy, plus Adam's two moments for what is trained; activations and
-    data come on top."""
+    best copy, plus Adam's two moments and the averaged weights (ema_decay)
+    for what is trained; activations and data come on top."""
     sizes = {name: int(np.prod(shape)) for name, shape in spec.shapes().items()}
     count = sum(sizes.values())
     trained = count - (0 if settings.train_embeddings else sizes["E"])
-    per_trained = 1 + (2 if settings.optimizer == "adam" else 0)
+    per_trained = (
+        1
+        + (2 if settings.optimizer == "adam" else 0)
+        + (1 if settings.ema_decay else 0)
+    )
     floats = 2 * count + per_trained * trained
     need_mb = floats * np.dtype(settings.dtype).itemsize / 2**20
     if need_mb > memory_mb:

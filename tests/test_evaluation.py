@@ -131,3 +131,49 @@ def test_tfidf_settings_that_leave_no_features_are_named(min_df, texts, message)
     train = (texts, np.array([1, 0]))
     with pytest.raises(InputError, match=message):
         baselines.tfidf_logistic(train, train, train, [1.0], min_df=min_df)
+
+
+def test_paired_test_counts_the_reviews_only_one_model_gets_right():
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0, 1, 0])
+    first = np.array([0.9, 0.8, 0.7, 0.6, 0.1, 0.2, 0.3, 0.4, 0.2, 0.6])
+    second = np.array([0.9, 0.2, 0.3, 0.4, 0.1, 0.2, 0.9, 0.4, 0.7, 0.6])
+    only_first, only_second, p = evaluation.paired_test(labels, first, second)
+    assert (only_first, only_second) == (4, 1)  # rows 1, 2, 3, 6 against row 8
+    # exact two-sided binomial test of 4 against 1: (1 + 5 + 5 + 1) / 32
+    assert p == pytest.approx(12 / 32)
+    assert evaluation.paired_test(labels, first, first) == (0, 0, 1.0)
+    # a large uneven split is far from chance
+    many = np.ones(200)
+    assert evaluation.paired_test(many, many, np.r_[np.zeros(60), many[60:]])[2] < 1e-6
+
+
+def test_comparison_tests_each_model_against_the_first_on_the_same_reviews():
+    labels = np.array([1, 0, 1, 0, 1, 0])
+    ids = [f"r{i}" for i in range(6)]
+    ours = pd.DataFrame(
+        {
+            "model": "ours",
+            "split": "test",
+            "review_id": ids,
+            "label": labels,
+            "probability": [0.9, 0.1, 0.8, 0.2, 0.7, 0.6],
+        }
+    )
+    # the same reviews in another order: wrong on r1, r3 and r4, right on r5
+    theirs = pd.DataFrame(
+        {
+            "model": "theirs",
+            "split": "test",
+            "review_id": ids[::-1],
+            "label": labels[::-1],
+            "probability": [0.1, 0.3, 0.6, 0.9, 0.6, 0.9],
+        }
+    )
+    details = {m: {"kind": "k", "train_seconds": 0.0} for m in ("ours", "theirs")}
+    table = evaluation.comparison(pd.concat([ours, theirs]), details)
+    row = table.set_index("model").loc["theirs"]
+    assert (row["right_only_first"], row["right_only_this"]) == (3, 1)
+    assert row["mcnemar_p"] == pytest.approx(10 / 16)
+    assert pd.isna(table.set_index("model").loc["ours", "mcnemar_p"])
+    with pytest.raises(ValueError, match="different reviews"):
+        evaluation.comparison(pd.concat([ours, theirs.iloc[1:]]), details)

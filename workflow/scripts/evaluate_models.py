@@ -53,7 +53,9 @@ def main(smk):
     with atomic_path(out.by_length_plot) as tmp:
         plots.accuracy_by_length(by_length, tmp)
     lines = ", ".join(
-        f"{row.model} {row.test_accuracy:.4f}" for row in table.itertuples()
+        f"{row.model} {row.test_accuracy:.4f}"
+        + ("" if pd.isna(row.mcnemar_p) else f" (McNemar p {row.mcnemar_p:.3g})")
+        for row in table.itertuples()
     )
     done(f"test accuracy: {lines}")
 
