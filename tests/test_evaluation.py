@@ -177,3 +177,6 @@ def test_comparison_tests_each_model_against_the_first_on_the_same_reviews():
     assert pd.isna(table.set_index("model").loc["ours", "mcnemar_p"])
     with pytest.raises(ValueError, match="different reviews"):
         evaluation.comparison(pd.concat([ours, theirs.iloc[1:]]), details)
+    renamed = theirs.assign(review_id=[f"x{i}" for i in range(6)])
+    with pytest.raises(ValueError, match="different reviews"):
+        evaluation.comparison(pd.concat([ours, renamed]), details)

@@ -220,17 +220,15 @@ def test_prediction_batches_stay_within_the_token_budget(monkeypatch):
 
 def test_weight_averaging_follows_the_moving_average_formula():
     params = {"w": np.array([0.0])}
-    state = optim.init_state(np, params, "sgd", average=0.5)
+    state = optim.init_state(np, params, "sgd", average=0.2)
     for step, value in enumerate([4.0, 8.0, 2.0], start=1):
         params["w"][0] = value
         state["step"] = step
-        optim.average_weights(np, params, state, 0.5)
-    # weights of the newest value: 1 - min(0.5, 2/11), 1 - min(0.5, 3/12), then 0.5
-    expected = 0.0
-    for step, value in enumerate([4.0, 8.0, 2.0], start=1):
-        keep = min(0.5, (1 + step) / (10 + step))
-        expected = keep * expected + (1 - keep) * value
-    assert state["avg_w"][0] == pytest.approx(expected)
+        optim.average_weights(np, params, state, 0.2)
+    # share kept of the old average: min(0.2, 2/11) = 2/11 at step 1 (the
+    # warm-up), then the decay 0.2: 9/11 * 4 = 3.2727, 0.2 * 3.2727 + 0.8 * 8
+    # = 7.0545, 0.2 * 7.0545 + 0.8 * 2 = 3.0109
+    assert state["avg_w"][0] == pytest.approx(3.010909, abs=1e-6)
     assert optim.averaged({"w": params["w"], "E": np.ones(1)}, state)["E"][0] == 1.0
 
 
@@ -240,14 +238,21 @@ def test_averaged_weights_are_kept_and_resume_like_an_uninterrupted_run(tmp_path
     one does, so the average travels in the checkpoint."""
     settings = dataclasses.replace(SETTINGS, ema_decay=0.9, train_embeddings=True)
     data = tiny_data(), tiny_data(8, seed=5)
-    averaged, _, history, _ = train.train(*data, embeddings(), settings)
-    plain, *_ = train.train(*data, embeddings(), SETTINGS)
+    averaged, *_ = train.train(*data, embeddings(), settings)
+    plain, *_ = train.train(
+        *data, embeddings(), dataclasses.replace(settings, ema_decay=0.0)
+    )
     assert not np.array_equal(averaged["Wy"], plain["Wy"])
-    assert not np.array_equal(averaged["E"], embeddings())
 
     checkpoint = tmp_path / "checkpoint.npz"
     short = dataclasses.replace(settings, epochs=1)
-    train.train(*data, embeddings(), short, checkpoint, "fp")
+    one_epoch, *_ = train.train(*data, embeddings(), short, checkpoint, "fp")
+    with np.load(checkpoint) as saved:
+        # after one epoch the kept model is the average, the weights go on
+        for name in ("Wy", "E"):
+            np.testing.assert_array_equal(one_epoch[name], saved[f"state_avg_{name}"])
+            assert not np.array_equal(one_epoch[name], saved[f"param_{name}"])
+    assert not np.array_equal(one_epoch["E"], embeddings())  # the average moved
     resumed, *_ = train.train(*data, embeddings(), settings, checkpoint, "fp")
     for name in averaged:
         np.testing.assert_array_equal(averaged[name], resumed[name], err_msg=name)
