@@ -91,21 +91,21 @@ def paired_test(labels, first, second):
     return only_first, only_second, float(p)
 
 
-def comparison(predictions, details):
+def comparison(predictions, details, reference=None):
     """One row per model: test accuracy, F1, ROC AUC, ECE, validation
-    accuracy and training time, and against the first model (the network)
-    McNemar's test on the test reviews: how many only the first model gets
-    right, how many only this one, and the p-value. `predictions` has columns
-    model, split, review_id, label, probability (the same reviews for every
-    model); `details[model]` gives kind and train_seconds."""
+    accuracy and training time, and McNemar's test of each model against the
+    `reference` model on the test reviews: how many only this model gets
+    right, how many only the reference, and the p-value (blank without a
+    reference and on its own row). `predictions` has columns model, split,
+    review_id, label, probability (the same reviews for every model);
+    `details[model]` gives kind and train_seconds."""
+    tests = {
+        name: part[part["split"] == "test"].sort_values("review_id", kind="stable")
+        for name, part in predictions.groupby("model", sort=False)
+    }
     rows = []
-    first = None
     for name, part in predictions.groupby("model", sort=False):
-        test = part[part["split"] == "test"]
-        if "review_id" in test:
-            test = test.sort_values("review_id", kind="stable")
-        if first is None:
-            first = test
+        test = tests[name]
         valid = part[part["split"] == "valid"]
         m = classification_metrics(test["label"], test["probability"])
         rows.append(
@@ -124,30 +124,46 @@ def comparison(predictions, details):
                 if len(valid)
                 else np.nan,
                 "n_test": m["n"],
-                **_against(first, test),
+                **_against(tests.get(reference), test, name == reference),
             }
         )
     table = pd.DataFrame(rows)
-    counts = ["right_only_first", "right_only_this"]
-    table[counts] = table[counts].astype("Int64")  # whole numbers, blank for the first
+    counts = ["right_only_this", "right_only_reference"]
+    table[counts] = table[counts].astype("Int64")  # whole numbers or blank
     return table
 
 
-def _against(first, test):
-    """The paired test's columns for `test` against the first model's rows
-    (empty figures for the first model itself)."""
-    if test is first:
-        return {"right_only_first": None, "right_only_this": None, "mcnemar_p": None}
-    if len(test) != len(first) or (
-        "review_id" in test
-        and not np.array_equal(test["review_id"].to_numpy(), first["review_id"])
+def _against(reference, test, is_reference):
+    """The paired test's columns for `test` against the reference's rows."""
+    if reference is None or is_reference:
+        return {
+            "right_only_this": None,
+            "right_only_reference": None,
+            "mcnemar_p": None,
+        }
+    if len(test) != len(reference) or not np.array_equal(
+        test["review_id"].to_numpy(), reference["review_id"].to_numpy()
     ):
         raise ValueError("models were tested on different reviews")
-    only_first, only_this, p = paired_test(
-        first["label"], first["probability"], test["probability"].to_numpy()
+    only_this, only_reference, p = paired_test(
+        test["label"], test["probability"], reference["probability"]
     )
     return {
-        "right_only_first": only_first,
         "right_only_this": only_this,
+        "right_only_reference": only_reference,
         "mcnemar_p": p,
     }
+
+
+def average_predictions(tables):
+    """The mean probability of several models for the same reviews (tables
+    with columns review_id, split, label, n_tokens, probability), in the
+    first table's order; refuses tables of other reviews."""
+    first = tables[0].reset_index(drop=True)
+    total = first["probability"].to_numpy(dtype=float).copy()
+    for table in tables[1:]:
+        aligned = table.set_index("review_id").reindex(first["review_id"])
+        if aligned["probability"].isna().any() or len(table) != len(first):
+            raise ValueError("models were tested on different reviews")
+        total += aligned["probability"].to_numpy(dtype=float)
+    return first.assign(probability=total / len(tables))

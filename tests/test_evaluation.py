@@ -58,6 +58,7 @@ def test_comparison_has_one_row_per_model_with_every_figure():
             pd.DataFrame(
                 {
                     "model": name,
+                    "review_id": [f"r{i:02d}" for i in range(40)],
                     "split": ["valid"] * 10 + ["test"] * 30,
                     "label": labels,
                     "probability": p,
@@ -147,7 +148,7 @@ def test_paired_test_counts_the_reviews_only_one_model_gets_right():
     assert evaluation.paired_test(many, many, np.r_[np.zeros(60), many[60:]])[2] < 1e-6
 
 
-def test_comparison_tests_each_model_against_the_first_on_the_same_reviews():
+def test_comparison_tests_each_model_against_the_reference_on_the_same_reviews():
     labels = np.array([1, 0, 1, 0, 1, 0])
     ids = [f"r{i}" for i in range(6)]
     ours = pd.DataFrame(
@@ -170,13 +171,35 @@ def test_comparison_tests_each_model_against_the_first_on_the_same_reviews():
         }
     )
     details = {m: {"kind": "k", "train_seconds": 0.0} for m in ("ours", "theirs")}
-    table = evaluation.comparison(pd.concat([ours, theirs]), details)
-    row = table.set_index("model").loc["theirs"]
-    assert (row["right_only_first"], row["right_only_this"]) == (3, 1)
+    table = evaluation.comparison(pd.concat([ours, theirs]), details, "theirs")
+    row = table.set_index("model").loc["ours"]
+    assert (row["right_only_this"], row["right_only_reference"]) == (3, 1)
     assert row["mcnemar_p"] == pytest.approx(10 / 16)
-    assert pd.isna(table.set_index("model").loc["ours", "mcnemar_p"])
+    assert pd.isna(table.set_index("model").loc["theirs", "mcnemar_p"])
+    plain = evaluation.comparison(pd.concat([ours, theirs]), details)
+    assert plain["mcnemar_p"].isna().all()  # no reference, no test
     with pytest.raises(ValueError, match="different reviews"):
-        evaluation.comparison(pd.concat([ours, theirs.iloc[1:]]), details)
+        evaluation.comparison(pd.concat([ours, theirs.iloc[1:]]), details, "theirs")
     renamed = theirs.assign(review_id=[f"x{i}" for i in range(6)])
     with pytest.raises(ValueError, match="different reviews"):
-        evaluation.comparison(pd.concat([ours, renamed]), details)
+        evaluation.comparison(pd.concat([ours, renamed]), details, "theirs")
+
+
+def test_averaged_predictions_follow_review_ids_not_row_order():
+    first = pd.DataFrame(
+        {
+            "review_id": ["a", "b", "c"],
+            "split": "test",
+            "label": [1, 0, 1],
+            "n_tokens": [3, 4, 5],
+            "probability": [0.9, 0.2, 0.4],
+        }
+    )
+    second = first.iloc[::-1].assign(probability=[0.8, 0.6, 0.7])  # c, b, a
+    average = evaluation.average_predictions([first, second])
+    assert average["review_id"].tolist() == ["a", "b", "c"]
+    np.testing.assert_allclose(average["probability"], [0.8, 0.4, 0.6])
+    with pytest.raises(ValueError, match="different reviews"):
+        evaluation.average_predictions(
+            [first, second.assign(review_id=["c", "b", "x"])]
+        )

@@ -193,6 +193,28 @@ def test_a_sweep_trains_one_job_per_point_and_keeps_the_best_on_validation(
     assert seeds["test_accuracy_mean"].iloc[0] == pytest.approx(rnn.mean())
     with np.load(workspace / "results/models/cell=gru_seed=2/params.npz") as f:
         assert f["Wh"].shape[1] == 3 * f["Wh"].shape[0]  # the point's own cell
+    # the comparison adds the four networks' averaged probabilities
+    comparison = pd.read_csv(workspace / "results/model/comparison.csv")
+    assert comparison["model"].tolist() == [
+        f"recurrent {choice['settings']['cell']} ({chosen})",
+        "average of 4 recurrent networks",
+        "tfidf_logistic",
+        "vader_lexicon",
+    ]
+    members = [
+        pd.read_parquet(workspace / f"results/models/{name}/predictions.parquet")
+        for name in names
+    ]
+    test = members[0]["split"] == "test"
+    mean = np.mean([m["probability"] for m in members], axis=0)[test]
+    expected = np.mean((mean >= 0.5) == (members[0]["label"][test] == 1))
+    assert comparison["test_accuracy"].iloc[1] == pytest.approx(expected)
+    assert comparison["train_seconds"].iloc[1] == pytest.approx(
+        summary["train_seconds"].sum()
+    )
+    # every model tested against TF-IDF, which has no test of its own
+    assert pd.isna(comparison.loc[2, "mcnemar_p"])
+    assert comparison.loc[[0, 1, 3], "mcnemar_p"].between(0, 1).all()
 
     # another value for one setting adds only the new points' training
     (workspace / "grid.yaml").write_text(

@@ -30,6 +30,9 @@ rule evaluate_models:
         choice="results/model/choice.json",
         baselines="results/baselines/predictions.parquet",
         baseline_report="results/baselines/report.json",
+        # every model of the sweep, for the row of their averaged probabilities
+        sweep_predictions=model_files("predictions.parquet"),
+        sweep_metrics=model_files("test_metrics.json"),
     output:
         comparison=report(
             "results/model/comparison.csv",

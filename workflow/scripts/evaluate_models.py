@@ -1,5 +1,7 @@
 """Compare the chosen recurrent network with the baselines on the test
-reviews: accuracy, F1, ROC AUC, calibration and accuracy by review length."""
+reviews: accuracy, F1, ROC AUC, calibration, accuracy by review length and
+McNemar's test against TF-IDF. A sweep of several models adds a row for the
+average of their probabilities."""
 
 import json
 
@@ -8,6 +10,10 @@ import pandas as pd
 from sentiment_rnn import evaluation, plots
 from sentiment_rnn.files import atomic_path
 from sentiment_rnn.stage import start_logging, write_csv
+
+# The model every other is tested against (McNemar): the classical baseline
+# a user would otherwise pick.
+REFERENCE = "tfidf_logistic"
 
 
 def main(smk):
@@ -21,18 +27,28 @@ def main(smk):
     with open(inputs.baseline_report, encoding="utf-8") as handle:
         baseline_report = json.load(handle)
     name = f"recurrent {choice['settings']['cell']} ({choice['model']})"
-    ours = pd.read_parquet(inputs.predictions).assign(model=name)
-    predictions = pd.concat(
-        [ours, pd.read_parquet(inputs.baselines)], ignore_index=True
-    )
+    parts = [pd.read_parquet(inputs.predictions).assign(model=name)]
     details = {
-        name: {"kind": "from scratch", "train_seconds": network["train_seconds"]},
-        **{
+        name: {"kind": "from scratch", "train_seconds": network["train_seconds"]}
+    }
+    if len(inputs.sweep_predictions) > 1:
+        average = f"average of {len(inputs.sweep_predictions)} recurrent networks"
+        members = [pd.read_parquet(path) for path in inputs.sweep_predictions]
+        parts.append(evaluation.average_predictions(members).assign(model=average))
+        seconds = 0.0
+        for path in inputs.sweep_metrics:
+            with open(path, encoding="utf-8") as handle:
+                seconds += json.load(handle)["train_seconds"]
+        details[average] = {"kind": "from scratch, averaged", "train_seconds": seconds}
+    parts.append(pd.read_parquet(inputs.baselines))
+    predictions = pd.concat(parts, ignore_index=True)
+    details.update(
+        {
             baseline: {"kind": "baseline", "train_seconds": figures["train_seconds"]}
             for baseline, figures in baseline_report.items()
-        },
-    }
-    table = evaluation.comparison(predictions, details)
+        }
+    )
+    table = evaluation.comparison(predictions, details, reference=REFERENCE)
     test = predictions[predictions["split"] == "test"]
     calibration = pd.concat(
         [
@@ -54,7 +70,7 @@ def main(smk):
         plots.accuracy_by_length(by_length, tmp)
     lines = ", ".join(
         f"{row.model} {row.test_accuracy:.4f}"
-        + ("" if pd.isna(row.mcnemar_p) else f" (McNemar p {row.mcnemar_p:.3g})")
+        + ("" if pd.isna(row.mcnemar_p) else f" (McNemar p {row.mcnemar_p:.3g} against {REFERENCE})")
         for row in table.itertuples()
     )
     done(f"test accuracy: {lines}")
