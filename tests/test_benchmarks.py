@@ -122,17 +122,8 @@ def test_setting_effect_trains_on_a_finished_run(tmp_path):
     table.to_csv(results / "vocab/vocab.tsv", sep="\t", index=False)
     np.save(results / "embeddings/matrix.npy", np.eye(len(table), 4, dtype=np.float32))
     before = sorted(p.name for p in results.rglob("*"))
-    result = run(
-        "setting_effect.py",
-        "--results",
-        str(results),
-        "--set",
-        "hidden_size=3",
-        "epochs=2",
-        "batch_size=4",
-        "batch_slices=1",
-        "device=cpu",
-    )
+    changes = "hidden_size=3 epochs=2 batch_size=4 batch_slices=1 device=cpu".split()
+    result = run("setting_effect.py", "--results", str(results), "--set", *changes)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "hidden_size=3 epochs=2 batch_size=4 batch_slices=1 device=cpu: epoch" in (
         result.stdout
@@ -149,11 +140,7 @@ def test_setting_effect_trains_on_a_finished_run(tmp_path):
         "--predictions",
         str(saved),
         "--set",
-        "hidden_size=3",
-        "epochs=2",
-        "batch_size=4",
-        "batch_slices=1",
-        "device=cpu",
+        *changes,
     )
     assert again.returncode == 0, again.stderr[-2000:]
     assert (
