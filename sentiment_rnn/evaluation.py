@@ -99,12 +99,13 @@ def comparison(predictions, details, reference=None):
     reference and on its own row). `predictions` has columns model, split,
     review_id, label, probability (the same reviews for every model);
     `details[model]` gives kind and train_seconds."""
+    models = dict(list(predictions.groupby("model", sort=False)))
     tests = {
         name: part[part["split"] == "test"].sort_values("review_id", kind="stable")
-        for name, part in predictions.groupby("model", sort=False)
+        for name, part in models.items()
     }
     rows = []
-    for name, part in predictions.groupby("model", sort=False):
+    for name, part in models.items():
         test = tests[name]
         valid = part[part["split"] == "valid"]
         m = classification_metrics(test["label"], test["probability"])

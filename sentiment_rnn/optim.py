@@ -61,9 +61,10 @@ def init_state(xp, params, optimizer, average=0.0):
 
 def average_weights(xp, params, state, decay):
     """Fold the parameters after a step into their exponential moving average
-    (Polyak averaging, as TensorFlow's ExponentialMovingAverage does it): the weight
-    of the newest parameters is 1 - decay, at least 1 - (1 + t) / (10 + t) at
-    step t, so that the first steps' weights, far from trained, fade fast."""
+    (Polyak averaging, as TensorFlow's ExponentialMovingAverage does it): the
+    weight of the newest parameters is 1 - decay, at least 1 - (1 + t) /
+    (10 + t) at step t, so that the first steps' weights, far from trained,
+    fade fast."""
     t = state["step"]
     keep = min(decay, (1 + t) / (10 + t))
     for name, p in params.items():

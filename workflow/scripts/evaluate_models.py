@@ -68,12 +68,17 @@ def main(smk):
         plots.reliability(calibration, tmp)
     with atomic_path(out.by_length_plot) as tmp:
         plots.accuracy_by_length(by_length, tmp)
-    lines = ", ".join(
-        f"{row.model} {row.test_accuracy:.4f}"
-        + ("" if pd.isna(row.mcnemar_p) else f" (McNemar p {row.mcnemar_p:.3g} against {REFERENCE})")
-        for row in table.itertuples()
+    done(f"test accuracy: {', '.join(map(_described, table.itertuples()))}")
+
+
+def _described(row):
+    """A model's test accuracy for the log, with its test against REFERENCE."""
+    if pd.isna(row.mcnemar_p):
+        return f"{row.model} {row.test_accuracy:.4f}"
+    return (
+        f"{row.model} {row.test_accuracy:.4f} "
+        f"(McNemar p {row.mcnemar_p:.3g} against {REFERENCE})"
     )
-    done(f"test accuracy: {lines}")
 
 
 if __name__ == "__main__":
